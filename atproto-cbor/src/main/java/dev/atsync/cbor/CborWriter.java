@@ -115,7 +115,7 @@ public final class CborWriter {
 
   /** Writes a CID link: tag 42, byte string of {@code 0x00} and the binary CID. */
   public void writeLink(Cid cid) {
-    ensure(3 + Cid.BINARY_LENGTH);
+    ensure(5 + Cid.BINARY_LENGTH);
     buf[size++] = (byte) 0xD8;
     buf[size++] = 42;
     buf[size++] = (byte) (0x40 + 24);
