@@ -2,7 +2,6 @@ package dev.atsync.inverter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atsync.firehose.Frame;
@@ -279,7 +278,7 @@ class InverterTest {
       String did = TestEvents.did(3);
       List<Long> acked = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
-        Response r = post(List.of(TestEvents.commit(did, TestEvents.nextRev(), 200_000)), TOKEN);
+        Response r = post(List.of(TestEvents.commit(did, TestEvents.nextRev(), 200_000)));
         assertEquals(200, r.status(), r.body());
         acked.addAll(seqs(r.body()));
       }
@@ -431,11 +430,15 @@ class InverterTest {
     assertEquals(1, seqs.size());
     Frame got = s.await(1, 10).get(0);
     assertEquals(seqs.get(0), got.seq().getAsLong());
+    // the same bytes again are a retry: same seq, nothing stored
+    assertEquals(seqs, inverter.publish(List.of(TestEvents.commit(did, rev))));
+    // a different commit with the same rev is stale
     IngestRejectedException e = org.junit.jupiter.api.Assertions.assertThrows(IngestRejectedException.class,
-        () -> inverter.publish(List.of(TestEvents.commit(did, rev))));
+        () -> inverter.publish(List.of(TestEvents.commit(did, rev, 65))));
     assertEquals(409, e.status());
+    assertEquals("StaleRev", e.error());
     Set<Long> distinct = new HashSet<>(s.seqs());
-    assertNotEquals(0, distinct.size());
+    assertEquals(1, distinct.size());
   }
 
   @Test
