@@ -226,7 +226,9 @@ class InverterTest {
   void futureCursorGetsAnErrorFrameAndClose() throws Exception {
     start(b -> b);
     postCommits(TestEvents.did(1), 3);
-    TestSubscriber s = subscribe(1000L);
+    // the server answers and closes at once, so the client may see the close before connect returns
+    TestSubscriber s = new TestSubscriber(inverter.publicPort(), 1000L);
+    s.connectBlocking(10, TimeUnit.SECONDS);
     assertTrue(s.closed.await(10, TimeUnit.SECONDS));
     Frame f = s.await(1, 5).get(0);
     assertTrue(f.isError());

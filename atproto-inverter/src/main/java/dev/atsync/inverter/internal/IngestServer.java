@@ -99,6 +99,7 @@ public final class IngestServer implements AutoCloseable {
         return;
       }
       if (!tokens.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+        discard(ex.getRequestBody());
         boolean missing = ex.getRequestHeaders().getFirst("Authorization") == null;
         count(missing ? "AuthRequired" : "InvalidToken");
         error(ex, 401, missing ? "AuthRequired" : "InvalidToken",
@@ -116,6 +117,7 @@ public final class IngestServer implements AutoCloseable {
       if (declared != null) {
         try {
           if (Long.parseLong(declared.trim()) > maxBodyBytes) {
+            discard(ex.getRequestBody());
             count("PayloadTooLarge");
             error(ex, 413, "PayloadTooLarge", "body exceeds " + maxBodyBytes + " bytes", Map.of());
             return;
@@ -127,6 +129,7 @@ public final class IngestServer implements AutoCloseable {
       }
       byte[] body = readBounded(ex.getRequestBody(), maxBodyBytes);
       if (body == null) {
+        discard(ex.getRequestBody());
         count("PayloadTooLarge");
         error(ex, 413, "PayloadTooLarge", "body exceeds " + maxBodyBytes + " bytes", Map.of());
         return;
@@ -142,6 +145,23 @@ public final class IngestServer implements AutoCloseable {
       }
     } finally {
       inFlight.decrementAndGet();
+    }
+  }
+
+  /**
+   * Reads and drops what is left of a refused request's body, up to a bound, so the client reads
+   * our answer instead of a reset connection; past the bound the connection is closed.
+   */
+  private void discard(InputStream in) {
+    byte[] buf = new byte[16384];
+    long left = Math.max(maxBodyBytes, 1L << 20) * 2;
+    try {
+      int n;
+      while (left > 0 && (n = in.read(buf)) > 0) {
+        left -= n;
+      }
+    } catch (IOException e) {
+      // the client went away; nothing to answer
     }
   }
 
