@@ -461,6 +461,23 @@ public final class Mst {
     return out;
   }
 
+  /** Every node of the tree (loading all of it), in depth-first order. */
+  public Map<Cid, byte[]> allNodes() {
+    Map<Cid, byte[]> out = new LinkedHashMap<>();
+    collectAll(root, out);
+    return out;
+  }
+
+  private void collectAll(Node n, Map<Cid, byte[]> out) {
+    out.put(n.cid(), n.encoded());
+    for (int i = 0; i <= n.size(); i++) {
+      Ref child = n.child(i);
+      if (child != null) {
+        collectAll(child.load(source, "walking the whole tree"), out);
+      }
+    }
+  }
+
   private static void collectNew(Node n, Predicate<Cid> known, Map<Cid, byte[]> out) {
     Cid c = n.cid();
     if (known.test(c) || out.containsKey(c)) {
