@@ -78,7 +78,7 @@ public final class CarReader implements AutoCloseable {
     try {
       return new CarReader(in, limits);
     } catch (InvalidCidException e) {
-      throw new CarException("bad header length: " + e.getMessage(), e.offset(), e);
+      throw new CarException("bad header length: " + e.detail(), e.offset(), e);
     }
   }
 
@@ -135,7 +135,7 @@ public final class CarReader implements AutoCloseable {
     try {
       len = Varint.read(in, at);
     } catch (InvalidCidException e) {
-      throw new CarException("bad section length: " + e.getMessage(), at, e);
+      throw new CarException("bad section length: " + e.detail(), at, e);
     }
     if (len < 0) {
       return null;
@@ -160,7 +160,7 @@ public final class CarReader implements AutoCloseable {
       int n = Cid.prefixLength(section, 0, section.length);
       cid = Cid.decode(section, 0, n);
     } catch (InvalidCidException e) {
-      throw new CarException("bad block CID: " + e.getMessage(), at + vlen, e);
+      throw new CarException("bad block CID: " + e.detail(), at + vlen, e);
     }
     int dataLen = section.length - Cid.BINARY_LENGTH;
     if (!cid.matches(section, Cid.BINARY_LENGTH, dataLen)) {
@@ -200,7 +200,7 @@ public final class CarReader implements AutoCloseable {
       }
       return Collections.unmodifiableList(roots);
     } catch (CborException e) {
-      throw new CarException("malformed header: " + e.getMessage(), base + e.offset(), e);
+      throw new CarException("malformed header: " + e.detail(), base + e.offset(), e);
     }
   }
 

@@ -190,7 +190,7 @@ public final class CborReader {
     try {
       cid = Cid.decode(buf, off + 1, len - 1);
     } catch (InvalidCidException e) {
-      throw new CborException(Rule.INVALID_CID, "link at " + tagAt + ": " + stripOffset(e.getMessage()),
+      throw new CborException(Rule.INVALID_CID, "link at " + tagAt + ": " + e.detail(),
           e.offset() >= 0 ? e.offset() : off);
     }
     pos = off + len;
@@ -567,11 +567,6 @@ public final class CborReader {
 
   private static CborException fail(Rule rule, String detail, long at) {
     return new CborException(rule, detail, at);
-  }
-
-  private static String stripOffset(String m) {
-    int at = m.lastIndexOf(" (at byte ");
-    return at >= 0 ? m.substring(0, at) : m;
   }
 
   /**

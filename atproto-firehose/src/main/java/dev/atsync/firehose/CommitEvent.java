@@ -43,6 +43,21 @@ public record CommitEvent(
     Objects.requireNonNull(time, "time");
   }
 
+  /**
+   * The {@code #commit} message for a commit made by a {@link dev.atsync.repo.Repository}.
+   *
+   * @param seq the seq to put in the message (an inverter replaces it)
+   * @param time when the event is emitted
+   */
+  public static CommitEvent of(dev.atsync.repo.CommitResult r, long seq, java.time.Instant time) {
+    List<CommitOp> ops = new java.util.ArrayList<>(r.ops().size());
+    for (dev.atsync.repo.RepoOp op : r.ops()) {
+      ops.add(new CommitOp(op.action().wire(), op.path().toString(), op.cid(), op.prev()));
+    }
+    return new CommitEvent(seq, false, false, r.commit().did(), r.commitCid(), r.rev(), r.since(), r.proofCar(), ops,
+        List.of(), Optional.of(r.prevData()), dev.atsync.syntax.Datetime.of(time).value());
+  }
+
   @Override
   public String type() {
     return "#commit";

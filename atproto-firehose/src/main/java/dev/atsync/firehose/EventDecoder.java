@@ -36,7 +36,7 @@ final class EventDecoder {
           return new UnknownEvent(type, Arrays.copyOfRange(frame, bodyStart, frame.length));
       }
     } catch (CborException e) {
-      throw new InvalidFrameException("malformed DAG-CBOR: " + e.getMessage(), b.field, e.offset(), e);
+      throw new InvalidFrameException("malformed DAG-CBOR: " + e.detail(), b.field, e.offset(), e);
     }
   }
 
@@ -60,7 +60,7 @@ final class EventDecoder {
       }
       return new StreamError(b.required(error, "error"), Optional.ofNullable(message));
     } catch (CborException e) {
-      throw new InvalidFrameException("malformed DAG-CBOR: " + e.getMessage(), b.field, e.offset(), e);
+      throw new InvalidFrameException("malformed DAG-CBOR: " + e.detail(), b.field, e.offset(), e);
     }
   }
 

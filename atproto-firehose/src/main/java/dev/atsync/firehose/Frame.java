@@ -183,7 +183,7 @@ public final class Frame {
       return new Frame(copy, op, type, bodyStart - off, seq,
           seqStart < 0 ? -1 : seqStart - off, seqEnd < 0 ? -1 : seqEnd - off, did, rev, limits);
     } catch (CborException e) {
-      throw new InvalidFrameException("malformed DAG-CBOR: " + e.getMessage(), null, e.offset() - off, e);
+      throw new InvalidFrameException("malformed DAG-CBOR: " + e.detail(), null, e.offset() - off, e);
     }
   }
 

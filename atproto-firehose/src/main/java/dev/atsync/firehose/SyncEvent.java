@@ -24,6 +24,14 @@ public record SyncEvent(long seq, String did, byte[] blocks, String rev, String 
     Objects.requireNonNull(time, "time");
   }
 
+  /** The {@code #sync} message re-anchoring an account at a repository's current commit. */
+  public static SyncEvent of(dev.atsync.repo.Commit commit, long seq, java.time.Instant time) {
+    byte[] block = commit.encode();
+    dev.atsync.cid.Cid cid = dev.atsync.cid.Cid.ofDagCbor(block);
+    byte[] car = dev.atsync.car.CarWriter.toBytes(cid, java.util.Map.of(cid, block));
+    return new SyncEvent(seq, commit.did(), car, commit.rev(), dev.atsync.syntax.Datetime.of(time).value());
+  }
+
   @Override
   public String type() {
     return "#sync";

@@ -198,7 +198,7 @@ final class Node {
       node.knownCid(cid, bytes);
       return node;
     } catch (CborException e) {
-      throw new MstException("node is not valid DAG-CBOR: " + e.getMessage(), cid, e);
+      throw new MstException("node is not valid DAG-CBOR: " + e.detail(), cid, e);
     }
   }
 

@@ -145,7 +145,7 @@ public record Commit(String did, int version, Cid data, String rev, Optional<Cid
       }
       return new Commit(did, 3, data, rev, prev, sig);
     } catch (CborException e) {
-      throw new MstException("commit is not valid DAG-CBOR: " + e.getMessage(), null, e);
+      throw new MstException("commit is not valid DAG-CBOR: " + e.detail(), null, e);
     }
   }
 
