@@ -172,6 +172,27 @@ public final class Cid implements Comparable<Cid> {
     return cid;
   }
 
+  /**
+   * The Lexicon {@code cid} string-format check: 8 to 256 characters of {@code [a-zA-Z0-9+=]},
+   * not a CIDv0 ({@code Qmb...}). Much looser than {@link #parse}, which accepts only the CIDs
+   * atproto itself creates (CIDv1, base32, dag-cbor or raw, sha2-256); use this one to validate
+   * record fields that merely hold a CID string, and {@link #parse} for links.
+   */
+  public static boolean isValidSyntax(String s) {
+    int n = s.length();
+    if (n < 8 || n > 256 || s.startsWith("Qmb")) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '=';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The codec of the content. */
   public Codec codec() {
     return bytes[1] == 0x71 ? Codec.DAG_CBOR : Codec.RAW;
