@@ -13,7 +13,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-class DagCborPropertiesTest {
+public class DagCborPropertiesTest {
 
   @Property
   void decodeOfEncodeIsIdentity(@ForAll("values") Value v) {
@@ -48,7 +48,7 @@ class DagCborPropertiesTest {
     assertArrayEquals(b, DagCbor.encode(decoded));
   }
 
-  static byte[] mutate(byte[] b, int[] m) {
+  public static byte[] mutate(byte[] b, int[] m) {
     int kind = m[0];
     int at = Math.floorMod(m[1], b.length + 1);
     byte val = (byte) m[2];
