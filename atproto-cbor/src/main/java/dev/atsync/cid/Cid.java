@@ -172,6 +172,28 @@ public final class Cid implements Comparable<Cid> {
     return cid;
   }
 
+  /**
+   * The atproto CID <em>syntax</em> check (the syntax spec's loose rule, not a parse): 8 to 256
+   * characters of {@code [A-Za-z0-9+=]}, and not a CIDv0 ({@code Qmb...}). Strings that pass may
+   * still be rejected by {@link #parse(String)}, which accepts only what atproto repositories
+   * use (CIDv1 base32, dag-cbor or raw, sha2-256).
+   */
+  public static boolean isValidSyntax(String s) {
+    int n = s.length();
+    if (n < 8 || n > 256 || s.startsWith("Qmb")) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '+' || c == '=';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The codec of the content. */
   public Codec codec() {
     return bytes[1] == 0x71 ? Codec.DAG_CBOR : Codec.RAW;
