@@ -1,47 +1,55 @@
 package dev.atsync.car;
 
+import dev.atsync.cbor.CborException;
 import dev.atsync.cbor.CborReader;
-import dev.atsync.cbor.DataModelException;
 import dev.atsync.cid.Cid;
+import dev.atsync.cid.InvalidCidException;
 import dev.atsync.cid.Varint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A streaming reader of CAR v1 files: the header ({@code {roots: [CID...], version: 1}}, strict
- * DAG-CBOR) is read by the constructor, then {@link #next()} returns one block at a time, each
- * verified against its CID's sha2-256 digest. Every length is checked against {@link Limits}
- * before anything is allocated; every problem is a {@link CarException} with the stream offset
- * and, when known, the block's CID. I/O failures of the stream surface as {@link
- * UncheckedIOException}.
+ * A streaming CAR v1 reader. The header ({@code {roots, version: 1}}, strict DAG-CBOR) is read on
+ * open; blocks are read one at a time with {@link #next()}, and each block's bytes are checked
+ * against its CID's hash before it is returned. Every length is checked against the
+ * {@link Limits} before anything is allocated, so a hostile CAR cannot exhaust memory.
  *
- * <p>Not thread-safe. The reader does not close the stream.
+ * <pre>{@code
+ * try (CarReader car = CarReader.open(in, CarReader.Limits.DEFAULT)) {
+ *   Cid root = car.roots().get(0);
+ *   for (Optional<CarBlock> b = car.next(); b.isPresent(); b = car.next()) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe. Closing closes the stream.
  */
-public final class CarReader {
+public final class CarReader implements AutoCloseable {
+  private final InputStream in;
+  private final Limits limits;
+  private final List<Cid> roots;
+  private long offset;
+  private long blocks;
+
   /**
-   * Bounds for one CAR file.
+   * Bounds on what a reader accepts.
    *
-   * @param maxHeaderBytes largest header block accepted
-   * @param maxBlockBytes largest block (without its CID) accepted
-   * @param maxTotalBytes largest whole file accepted
-   * @param maxBlocks most blocks accepted
+   * @param maxHeaderBytes largest header
+   * @param maxBlockBytes largest single block
+   * @param maxTotalBytes largest CAR
+   * @param maxBlocks most blocks
    */
-  public record Limits(int maxHeaderBytes, int maxBlockBytes, long maxTotalBytes, int maxBlocks) {
-    /**
-     * Safe defaults for atproto repositories: 64 KiB header, 2 MiB per block (records are far
-     * smaller; the firehose caps a whole event at 2 MiB too), 1 GiB total, 10 million blocks.
-     */
+  public record Limits(int maxHeaderBytes, int maxBlockBytes, long maxTotalBytes, long maxBlocks) {
+    /** Safe defaults for repository CARs: 2 MiB blocks, 1 GiB total, ten million blocks. */
     public static final Limits DEFAULT = new Limits(64 * 1024, 2 * 1024 * 1024, 1L << 30, 10_000_000);
 
-    /** @throws IllegalArgumentException if any bound is not positive */
+    /** @throws IllegalArgumentException if a limit is not positive */
     public Limits {
       if (maxHeaderBytes <= 0 || maxBlockBytes <= 0 || maxTotalBytes <= 0 || maxBlocks <= 0) {
         throw new IllegalArgumentException("CAR limits must be positive");
@@ -49,202 +57,164 @@ public final class CarReader {
     }
   }
 
-  private final InputStream in;
-  private final Limits limits;
-  private final List<Cid> roots;
-  private long position;
-  private int blocks;
-
-  /** Reads the header from {@code in} with {@link Limits#DEFAULT}. */
-  public CarReader(InputStream in) {
-    this(in, Limits.DEFAULT);
-  }
-
-  /**
-   * Reads the header from {@code in}.
-   *
-   * @throws CarException if the header is missing, too large or malformed
-   */
-  public CarReader(InputStream in, Limits limits) {
-    this.in = Objects.requireNonNull(in, "in");
-    this.limits = Objects.requireNonNull(limits, "limits");
-    long len = readVarint();
+  private CarReader(InputStream in, Limits limits) throws IOException {
+    this.in = in;
+    this.limits = limits;
+    long len = Varint.read(in, 0);
     if (len < 0) {
       throw new CarException("empty input: no CAR header", 0);
     }
+    int vlen = Varint.length(len);
     if (len == 0 || len > limits.maxHeaderBytes()) {
-      throw new CarException("CAR header length " + len + " outside 1.." + limits.maxHeaderBytes(), 0);
+      throw new CarException("header length " + len + " outside 1.." + limits.maxHeaderBytes(), 0);
     }
-    long headerStart = position;
-    byte[] header = readExactly((int) len);
-    this.roots = parseHeader(header, headerStart);
+    byte[] header = readFully((int) len, vlen);
+    this.roots = parseHeader(header, vlen);
+    this.offset = vlen + len;
   }
 
-  /** The header's root CIDs, in order. */
+  /** Opens a CAR stream, reading and validating its header. */
+  public static CarReader open(InputStream in, Limits limits) throws IOException {
+    try {
+      return new CarReader(in, limits);
+    } catch (InvalidCidException e) {
+      throw new CarException("bad header length: " + e.detail(), e.offset(), e);
+    }
+  }
+
+  /** Opens a CAR stream under the default limits. */
+  public static CarReader open(InputStream in) throws IOException {
+    return open(in, Limits.DEFAULT);
+  }
+
+  /** A whole CAR in memory: its roots and blocks in file order. */
+  public record Contents(List<Cid> roots, Map<Cid, byte[]> blocks) {}
+
+  /**
+   * Reads a whole CAR held in memory. Blocks are kept by CID (a block repeated with the same CID
+   * is kept once).
+   */
+  public static Contents readAll(byte[] car, Limits limits) {
+    try (CarReader r = open(new ByteArrayInputStream(car), limits)) {
+      Map<Cid, byte[]> blocks = new LinkedHashMap<>();
+      for (Section s = r.section(); s != null; s = r.section()) {
+        blocks.putIfAbsent(s.cid, s.data);
+      }
+      return new Contents(r.roots(), Collections.unmodifiableMap(blocks));
+    } catch (IOException e) {
+      throw new IllegalStateException("reading memory cannot fail", e);
+    }
+  }
+
+  /** The header's roots. */
   public List<Cid> roots() {
     return roots;
   }
 
-  /** Bytes consumed from the stream so far. */
-  public long position() {
-    return position;
+  /** Byte offset of the next section. */
+  public long offset() {
+    return offset;
   }
 
   /**
-   * The next block, verified against its CID, or empty at the clean end of the stream.
+   * The next block, or empty at the end of the CAR.
    *
-   * @throws CarException if the section is malformed, exceeds a limit, or fails verification
+   * @throws CarException if the section is malformed, over a limit, or the bytes do not match the CID
    */
-  public Optional<CarBlock> next() {
-    long sectionStart = position;
-    long len = readVarint();
+  public Optional<CarBlock> next() throws IOException {
+    Section s = section();
+    return s == null ? Optional.empty() : Optional.of(new CarBlock(s.cid, s.data));
+  }
+
+  /** A verified block, without the defensive copies of {@link CarBlock}. */
+  private record Section(Cid cid, byte[] data) {}
+
+  private Section section() throws IOException {
+    long at = offset;
+    long len;
+    try {
+      len = Varint.read(in, at);
+    } catch (InvalidCidException e) {
+      throw new CarException("bad section length: " + e.detail(), at, e);
+    }
     if (len < 0) {
-      return Optional.empty();
+      return null;
     }
-    if (blocks >= limits.maxBlocks()) {
-      throw new CarException("more than " + limits.maxBlocks() + " blocks", sectionStart);
+    int vlen = Varint.length(len);
+    if (++blocks > limits.maxBlocks()) {
+      throw new CarException("more than " + limits.maxBlocks() + " blocks", at);
     }
-    if (len < Cid.BINARY_LENGTH || len > (long) Cid.BINARY_LENGTH + limits.maxBlockBytes()) {
-      throw new CarException("section length " + len + " outside " + Cid.BINARY_LENGTH + ".."
-          + ((long) Cid.BINARY_LENGTH + limits.maxBlockBytes()), sectionStart);
+    if (len < Cid.BINARY_LENGTH) {
+      throw new CarException("section of " + len + " bytes cannot hold a CID", at);
     }
-    if (position + len > limits.maxTotalBytes()) {
-      throw new CarException("CAR exceeds " + limits.maxTotalBytes() + " bytes", sectionStart);
+    if (len - Cid.BINARY_LENGTH > limits.maxBlockBytes()) {
+      throw new CarException("block of " + (len - Cid.BINARY_LENGTH) + " bytes exceeds the limit of "
+          + limits.maxBlockBytes(), at);
     }
-    long cidStart = position;
-    byte[] section = readExactly((int) len);
+    if (at + vlen + len > limits.maxTotalBytes()) {
+      throw new CarException("CAR exceeds the limit of " + limits.maxTotalBytes() + " bytes", at);
+    }
+    byte[] section = readFully((int) len, at + vlen);
     Cid cid;
     try {
       int n = Cid.prefixLength(section, 0, section.length);
       cid = Cid.decode(section, 0, n);
-    } catch (DataModelException e) {
-      throw new CarException("invalid block CID: " + e.getMessage(), cidStart, null, e);
+    } catch (InvalidCidException e) {
+      throw new CarException("bad block CID: " + e.detail(), at + vlen, e);
     }
-    int dataOff = Cid.BINARY_LENGTH;
-    if (!cid.matches(section, dataOff, section.length - dataOff)) {
-      throw new CarException("block bytes do not hash to their CID", cidStart + dataOff, cid, null);
+    int dataLen = section.length - Cid.BINARY_LENGTH;
+    if (!cid.matches(section, Cid.BINARY_LENGTH, dataLen)) {
+      throw new CarException("block bytes do not hash to their CID", at + vlen, cid);
     }
-    blocks++;
-    return Optional.of(new CarBlock(cid, java.util.Arrays.copyOfRange(section, dataOff, section.length)));
+    byte[] data = java.util.Arrays.copyOfRange(section, Cid.BINARY_LENGTH, section.length);
+    offset = at + vlen + len;
+    return new Section(cid, data);
   }
 
-  /**
-   * Reads every remaining block into a map in file order. A block repeated with the same CID is
-   * kept once (its bytes are necessarily identical: both were verified).
-   */
-  public Map<Cid, byte[]> readAll() {
-    LinkedHashMap<Cid, byte[]> out = new LinkedHashMap<>();
-    for (Optional<CarBlock> b = next(); b.isPresent(); b = next()) {
-      out.putIfAbsent(b.get().cid(), b.get().bytes());
-    }
-    return out;
-  }
-
-  /** Reads a whole CAR held in memory with default limits: roots and blocks. */
-  public static Contents readAll(byte[] car) {
-    CarReader r = new CarReader(new ByteArrayInputStream(car), Limits.DEFAULT);
-    Map<Cid, byte[]> blocks = r.readAll();
-    return new Contents(r.roots(), blocks);
-  }
-
-  /**
-   * A whole CAR file in memory.
-   *
-   * @param roots the header's roots
-   * @param blocks every block by CID, in file order (arrays are the caller's to keep)
-   */
-  public record Contents(List<Cid> roots, Map<Cid, byte[]> blocks) {
-    /** Copies the root list; the map is wrapped unmodifiable. */
-    public Contents {
-      roots = List.copyOf(roots);
-      blocks = java.util.Collections.unmodifiableMap(blocks);
-    }
-  }
-
-  private List<Cid> parseHeader(byte[] header, long base) {
+  private static List<Cid> parseHeader(byte[] header, int base) {
     try {
       CborReader r = new CborReader(header);
       int n = r.readMapHeader();
-      List<Cid> rootList = null;
-      long version = -1;
+      List<Cid> roots = null;
+      Long version = null;
       for (int i = 0; i < n; i++) {
         String key = r.readKey();
         if (key.equals("roots")) {
           int count = r.readListHeader();
-          rootList = new ArrayList<>(count);
-          for (int k = 0; k < count; k++) {
-            rootList.add(r.readLink());
+          roots = new ArrayList<>(count);
+          for (int j = 0; j < count; j++) {
+            roots.add(r.readLink());
           }
         } else if (key.equals("version")) {
           version = r.readLong();
         } else {
-          throw new CarException("unexpected CAR header field \"" + key + "\"", base + r.position());
+          throw new CarException("unexpected header field '" + key + "'", base);
         }
       }
       r.requireEnd();
-      if (version != 1) {
-        throw new CarException("CAR version must be 1, found " + (version < 0 ? "none" : version), base);
+      if (version == null || version != 1) {
+        throw new CarException("CAR version must be 1, got " + version, base);
       }
-      if (rootList == null) {
+      if (roots == null) {
         throw new CarException("CAR header has no roots", base);
       }
-      return List.copyOf(rootList);
-    } catch (CarException e) {
-      throw e;
-    } catch (DataModelException e) {
-      throw new CarException("malformed CAR header: " + e.getMessage(), base + Math.max(0, e.offset()), null, e);
+      return Collections.unmodifiableList(roots);
+    } catch (CborException e) {
+      throw new CarException("malformed header: " + e.detail(), base + e.offset(), e);
     }
   }
 
-  /** A varint from the stream, or -1 at a clean end of stream. */
-  private long readVarint() {
-    long start = position;
-    long value = 0;
-    int shift = 0;
-    for (int n = 0; ; n++) {
-      int b;
-      try {
-        b = in.read();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      if (b < 0) {
-        if (n == 0) {
-          return -1;
-        }
-        throw new CarException("truncated varint", position);
-      }
-      position++;
-      if (n >= Varint.MAX_LENGTH) {
-        throw new CarException("varint longer than " + Varint.MAX_LENGTH + " bytes", start);
-      }
-      value |= (long) (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        if (b == 0 && n > 0) {
-          throw new CarException("varint is not minimally encoded", start);
-        }
-        if (value < 0) {
-          throw new CarException("varint exceeds 2^63-1", start);
-        }
-        return value;
-      }
-      shift += 7;
+  private byte[] readFully(int n, long at) throws IOException {
+    byte[] b = new byte[n];
+    int got = in.readNBytes(b, 0, n);
+    if (got < n) {
+      throw new CarException("truncated: expected " + n + " bytes, got " + got, at + got);
     }
-  }
-
-  private byte[] readExactly(int len) {
-    byte[] b = new byte[len];
-    int got;
-    try {
-      got = in.readNBytes(b, 0, len);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    if (got < len) {
-      throw new CarException("truncated: expected " + len + " bytes, stream ended after " + got,
-          position + got);
-    }
-    position += len;
     return b;
+  }
+
+  @Override
+  public void close() throws IOException {
+    in.close();
   }
 }

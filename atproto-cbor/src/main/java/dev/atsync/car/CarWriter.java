@@ -8,61 +8,68 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 
 /**
- * Writes CAR v1: the header ({@code {roots, version: 1}} as canonical DAG-CBOR) on construction,
- * then one section per {@link #write(CarBlock)}. Blocks are written as given; the writer does not
- * re-hash them ({@link CarBlock#ofDagCbor(byte[])} computes a correct CID). I/O failures surface
- * as {@link UncheckedIOException}. The writer does not close the stream.
+ * Writes CAR v1: a header with the roots, then each block as a varint-prefixed section of CID and
+ * bytes. The writer does not hash blocks; callers pass CIDs they computed. Not thread-safe.
  */
-public final class CarWriter {
+public final class CarWriter implements AutoCloseable {
   private final OutputStream out;
   private final byte[] varint = new byte[Varint.MAX_LENGTH];
+  private final byte[] cidBytes = new byte[Cid.BINARY_LENGTH];
 
   /** Writes the header for {@code roots} to {@code out}. */
-  public CarWriter(OutputStream out, List<Cid> roots) {
-    this.out = Objects.requireNonNull(out, "out");
-    CborWriter w = new CborWriter();
+  public CarWriter(OutputStream out, List<Cid> roots) throws IOException {
+    this.out = out;
+    CborWriter w = new CborWriter(64 + roots.size() * 42);
     w.writeMapHeader(2);
     w.writeKey("roots");
     w.writeListHeader(roots.size());
-    for (Cid root : roots) {
-      w.writeLink(root);
+    for (Cid r : roots) {
+      w.writeLink(r);
     }
     w.writeKey("version");
     w.writeLong(1);
-    try {
-      writeVarint(w.size());
-      out.write(w.toByteArray());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    byte[] header = w.toByteArray();
+    out.write(varint, 0, Varint.write(header.length, varint, 0));
+    out.write(header);
   }
 
-  /** Writes one section: varint length, binary CID, block bytes. */
-  public void write(CarBlock block) {
-    try {
-      writeVarint((long) Cid.BINARY_LENGTH + block.length());
-      out.write(block.cid().toBytes());
-      block.writeBytesTo(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** Writes one block. */
+  public void write(Cid cid, byte[] bytes) throws IOException {
+    write(cid, bytes, 0, bytes.length);
   }
 
-  /** A whole CAR file in memory. */
-  public static byte[] write(List<Cid> roots, Iterable<CarBlock> blocks) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    CarWriter w = new CarWriter(bytes, roots);
-    for (CarBlock b : blocks) {
-      w.write(b);
+  /** Writes one block from {@code bytes[off, off+len)}. */
+  public void write(Cid cid, byte[] bytes, int off, int len) throws IOException {
+    out.write(varint, 0, Varint.write((long) Cid.BINARY_LENGTH + len, varint, 0));
+    cid.writeTo(cidBytes, 0);
+    out.write(cidBytes);
+    out.write(bytes, off, len);
+  }
+
+  /** Writes one block. */
+  public void write(CarBlock block) throws IOException {
+    write(block.cid(), block.bytes());
+  }
+
+  /** A whole CAR in memory: one root and the blocks in map order. */
+  public static byte[] toBytes(Cid root, Map<Cid, byte[]> blocks) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + blocks.size() * 128);
+    try (CarWriter w = new CarWriter(bytes, List.of(root))) {
+      for (Map.Entry<Cid, byte[]> e : blocks.entrySet()) {
+        w.write(e.getKey(), e.getValue());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
   }
 
-  private void writeVarint(long v) throws IOException {
-    int n = Varint.write(v, varint, 0);
-    out.write(varint, 0, n);
+  /** Flushes; does not close the stream (the caller owns it). */
+  @Override
+  public void close() throws IOException {
+    out.flush();
   }
 }

@@ -1,68 +1,64 @@
 package dev.atsync.cbor;
 
 /**
- * Input that is not strict DAG-CBOR as atproto requires it. {@link #rule()} says which rule was
- * broken and {@link #offset()} the absolute byte offset into the input array where the offending
- * item (or byte) starts. The message names both.
+ * Input that is not DAG-CBOR as atproto uses it (the DRISL profile). Names the rule broken and
+ * the byte offset where it was found.
  */
 public final class CborException extends DataModelException {
   private static final long serialVersionUID = 1L;
+  private final Rule rule;
 
-  /** One constant per rejection rule of the strict decoder. */
+  /** The strictness rules of the decoder, one per kind of rejection. */
   public enum Rule {
-    /** An integer, tag or simple value not encoded in the shortest head. */
-    NON_MINIMAL_INTEGER,
-    /** A string, list or map length not encoded in the shortest head. */
-    NON_MINIMAL_LENGTH,
-    /** Indefinite-length string, list or map, or a stray "break" byte. */
+    /** An integer, length or tag argument not in its shortest form. */
+    NON_MINIMAL_ENCODING,
+    /** Indefinite-length string, list or map. */
     INDEFINITE_LENGTH,
-    /** Map keys not in canonical order (shorter first, then bytewise). */
+    /** Map keys out of canonical order (shorter first, then bytewise). */
     UNSORTED_MAP_KEYS,
     /** The same key twice in one map. */
     DUPLICATE_MAP_KEY,
-    /** A floating-point number (atproto forbids floats). */
+    /** A floating-point number: atproto forbids them. */
     FLOAT,
     /** The simple value {@code undefined}. */
     UNDEFINED,
     /** A simple value other than false, true and null. */
     SIMPLE_VALUE,
-    /** A CBOR tag other than 42 (CID link). */
+    /** A tag other than 42 (CID link). */
     UNSUPPORTED_TAG,
     /** A map key that is not a text string. */
     NON_TEXT_MAP_KEY,
-    /** Text that is not well-formed UTF-8 (overlong, surrogate, above U+10FFFF, truncated). */
+    /** Text that is not valid UTF-8. */
     INVALID_UTF8,
-    /** Tag 42 whose content is not a byte string holding 0x00 and a valid atproto CID. */
+    /** A tag-42 link that is not a byte string holding 0x00 and a valid CIDv1. */
     INVALID_CID,
-    /** Bytes after the single top-level value. */
+    /** Bytes left after the value. */
     TRAILING_BYTES,
-    /** Nesting deeper than the reader's maximum depth. */
+    /** Nesting deeper than the decoder's limit. */
     TOO_DEEP,
-    /** The input ends inside an item head. */
+    /** Input ends inside a value. */
     TRUNCATED,
-    /** A declared length or item count larger than the remaining input could hold. */
+    /** A declared length or count larger than the remaining input could hold. */
     LENGTH_EXCEEDS_INPUT,
-    /** An integer below -2^63 or above 2^63-1. */
+    /** An integer outside the signed 64-bit range. */
     INTEGER_OUT_OF_RANGE,
-    /** Additional-information values 28 to 30, which CBOR reserves. */
-    RESERVED_ADDITIONAL_INFO,
-    /** The next item is valid but not of the kind the caller asked for. */
-    WRONG_KIND
+    /** A reserved additional-information value (28 to 30). */
+    RESERVED,
+    /** The caller asked for one kind of value and the input holds another. */
+    UNEXPECTED_TYPE
   }
-
-  private final Rule rule;
 
   /**
    * @param rule the rule broken
-   * @param message what was found
-   * @param offset absolute byte offset into the input
+   * @param detail what was found
+   * @param offset byte offset of the offending item
    */
-  public CborException(Rule rule, String message, long offset) {
-    super(rule.name() + ": " + message, offset);
+  public CborException(Rule rule, String detail, long offset) {
+    super(rule + ": " + detail, offset);
     this.rule = rule;
   }
 
-  /** The rule the input broke. */
+  /** The rule broken. */
   public Rule rule() {
     return rule;
   }

@@ -5,310 +5,254 @@ import dev.atsync.cid.Cid;
 import dev.atsync.cid.InvalidCidException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.Objects;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * A strict pull reader of DAG-CBOR over a slice of a byte array: the fast path for decoding
- * blocks straight into the caller's own records, without building generic {@link Value} trees.
+ * A strict pull reader of DAG-CBOR as atproto uses it (the DRISL profile), over a byte array.
+ * It is the fast path for typed decoding: callers read map headers, keys and scalars straight
+ * into their own records, and no generic value is built unless asked for.
  *
- * <p>Strictness holds whatever calls the caller makes: the reader tracks its open lists and maps,
- * so inside a map it insists on {@link #readKey()} where a key is due and checks key order and
- * duplicates itself; nesting is limited to {@code maxDepth}; every length and item count is
- * checked against the remaining input before anything is allocated. Containers close
- * implicitly once their declared number of items has been read.
+ * <p>Strictness holds whatever calls are made: every head must use the shortest encoding, lengths
+ * are definite and checked against the remaining input before anything is allocated, map keys
+ * must be text in canonical order without duplicates (checked by the reader itself, per map),
+ * floats, {@code undefined}, other simple values and tags other than 42 are rejected, text must
+ * be valid UTF-8, links must be valid CIDv1, and nesting is bounded. Every rejection is a
+ * {@link CborException} naming the rule and the byte offset.
  *
- * <p>Every rejection is a {@link CborException} naming the {@link CborException.Rule} and the
- * absolute byte offset into the array. Not thread-safe; one reader per input.
+ * <p>Map entries are read as {@link #readKey()} followed by one value. Reading past the end of a
+ * list or map, or a value where a key is due, is an error. Not thread-safe.
  */
 public final class CborReader {
-  /**
-   * Default maximum nesting depth of lists and maps. The atproto specs set no figure; real
-   * records nest a handful of levels (a post with an embed and facets stays under 10), so 64
-   * leaves ample room while keeping the recursive paths' stack use small.
-   */
+  /** Default limit on nested lists and maps. */
   public static final int DEFAULT_MAX_DEPTH = 64;
 
-  /** Upper bound for a caller-chosen depth, keeping recursion in {@link #skipValue()} safe. */
-  public static final int MAX_MAX_DEPTH = 1024;
+  private static final int MAJOR_UNSIGNED = 0;
+  private static final int MAJOR_NEGATIVE = 1;
+  private static final int MAJOR_BYTES = 2;
+  private static final int MAJOR_TEXT = 3;
+  private static final int MAJOR_ARRAY = 4;
+  private static final int MAJOR_MAP = 5;
+  private static final int MAJOR_TAG = 6;
+  private static final int MAJOR_SIMPLE = 7;
 
-  private static final byte[] NO_BYTES = new byte[0];
-
-  private final byte[] data;
-  private final int limit;
+  private final byte[] buf;
+  private final int end;
   private final int maxDepth;
   private int pos;
 
-  // open containers: items still to read (a map counts keys and values), kind, last key
-  private int depth;
-  private int[] remaining = new int[8];
+  // open containers: items left (map entries count twice), whether a map, previous key's encoded range
+  private long[] remaining = new long[8];
   private boolean[] isMap = new boolean[8];
-  private int[] lastKeyOff = new int[8];
-  private int[] lastKeyLen = new int[8];
+  private int[] prevKeyStart = new int[8];
+  private int[] prevKeyEnd = new int[8];
+  private int depth;
 
-  // the head most recently parsed by parseHead
-  private int hMajor;
-  private int hInfo;
-  private long hArg;
-  private int hLen;
+  // the head at headPos, parsed by head()
+  private int headPos = -1;
+  private int headMajor;
+  private long headArg;
+  private int headLen;
 
-  /** A reader over the whole array with {@link #DEFAULT_MAX_DEPTH}. */
+  /** Reads the whole array with the default depth limit. */
   public CborReader(byte[] data) {
     this(data, 0, data.length, DEFAULT_MAX_DEPTH);
   }
 
   /**
-   * A reader over {@code data[offset, offset+length)}.
+   * Reads {@code data[offset, offset+length)}. Offsets in positions and errors are absolute
+   * indexes into {@code data}.
    *
-   * @param maxDepth maximum nesting of lists and maps, 1 to {@value #MAX_MAX_DEPTH}
-   * @throws IllegalArgumentException if the slice is out of bounds or the depth out of range
+   * @param maxDepth most lists and maps open at once
    */
   public CborReader(byte[] data, int offset, int length, int maxDepth) {
-    Objects.requireNonNull(data, "data");
-    Objects.checkFromIndexSize(offset, length, data.length);
-    if (maxDepth < 1 || maxDepth > MAX_MAX_DEPTH) {
-      throw new IllegalArgumentException("maxDepth must be 1.." + MAX_MAX_DEPTH + ": " + maxDepth);
+    if (offset < 0 || length < 0 || offset + length > data.length || offset + length < 0) {
+      throw new IndexOutOfBoundsException("slice [" + offset + ", +" + length + ") of " + data.length);
     }
-    this.data = data;
+    if (maxDepth < 1) {
+      throw new IllegalArgumentException("maxDepth must be positive");
+    }
+    this.buf = data;
     this.pos = offset;
-    this.limit = offset + length;
+    this.end = offset + length;
     this.maxDepth = maxDepth;
   }
 
-  /** Absolute offset into the array of the next item. */
+  /** Absolute offset of the next item. */
   public int position() {
     return pos;
   }
 
-  /** Whether the whole slice has been consumed. */
+  /** Whether the input is exhausted. */
   public boolean atEnd() {
-    return pos >= limit;
+    return pos >= end;
   }
 
-  /** Current nesting depth: the number of lists and maps open around the next item. */
+  /** Number of lists and maps currently open. */
   public int depth() {
     return depth;
   }
 
-  /**
-   * The kind of the next item, without consuming it. Its head is validated, so a malformed item
-   * is reported here already.
-   */
+  /** The kind of the next item, without consuming it; its head is validated. */
   public Value.Kind peekKind() {
-    parseHead(pos);
-    return kindOfHead(pos);
+    head();
+    switch (headMajor) {
+      case MAJOR_UNSIGNED:
+      case MAJOR_NEGATIVE:
+        return Value.Kind.INTEGER;
+      case MAJOR_BYTES:
+        return Value.Kind.BYTES;
+      case MAJOR_TEXT:
+        return Value.Kind.TEXT;
+      case MAJOR_ARRAY:
+        return Value.Kind.LIST;
+      case MAJOR_MAP:
+        return Value.Kind.MAP;
+      case MAJOR_TAG:
+        return Value.Kind.LINK;
+      default:
+        return headArg == 22 ? Value.Kind.NULL : Value.Kind.BOOLEAN;
+    }
   }
 
   /** Reads a null. */
   public void readNull() {
-    expectSimple(22, "null");
+    expect(Value.Kind.NULL);
+    consume();
   }
 
-  /** Consumes a null and returns true if the next item is null; otherwise consumes nothing. */
+  /** Consumes a null and returns true, or consumes nothing and returns false. */
   public boolean tryReadNull() {
-    if (pos < limit && (data[pos] & 0xFF) == 0xF6) {
-      beforeValue();
-      pos++;
-      itemDone();
-      return true;
+    if (peekKind() != Value.Kind.NULL) {
+      return false;
     }
-    return false;
+    consume();
+    return true;
   }
 
   /** Reads a boolean. */
   public boolean readBoolean() {
-    int start = pos;
-    beforeValue();
-    parseHead(start);
-    if (hMajor == 7 && (hInfo == 20 || hInfo == 21)) {
-      pos = start + 1;
-      itemDone();
-      return hInfo == 21;
-    }
-    throw wrongKind("boolean", start);
-  }
-
-  /** Reads a signed 64-bit integer. */
-  public long readLong() {
-    int start = pos;
-    beforeValue();
-    parseHead(start);
-    long v;
-    if (hMajor == 0) {
-      v = hArg;
-    } else if (hMajor == 1) {
-      v = -1 - hArg;
-    } else {
-      throw wrongKind("integer", start);
-    }
-    pos = start + hLen;
-    itemDone();
+    expect(Value.Kind.BOOLEAN);
+    boolean v = headArg == 21;
+    consume();
     return v;
   }
 
-  /** Reads a text string, validating its UTF-8 strictly. */
+  /** Reads an integer in the signed 64-bit range. */
+  public long readLong() {
+    expect(Value.Kind.INTEGER);
+    long v = headMajor == MAJOR_UNSIGNED ? headArg : -1 - headArg;
+    consume();
+    return v;
+  }
+
+  /** Reads a text string (at a map-key position it is checked as a key). */
   public String readText() {
+    expect(Value.Kind.TEXT);
     int start = pos;
-    beforeValue();
-    parseHead(start);
-    if (hMajor != 3) {
-      throw wrongKind("text", start);
-    }
-    String s = decodeText(start);
-    itemDone();
+    int off = pos + headLen;
+    int len = (int) headArg;
+    String s = decodeText(off, len);
+    finishText(start, off + len);
     return s;
   }
 
-  /** Reads a byte string into a new array. */
+  /** Reads a byte string. */
   public byte[] readBytes() {
-    int start = pos;
-    beforeValue();
-    parseHead(start);
-    if (hMajor != 2) {
-      throw wrongKind("bytes", start);
-    }
-    int off = start + hLen;
-    int len = (int) hArg;
-    pos = off + len;
+    expect(Value.Kind.BYTES);
+    int off = pos + headLen;
+    byte[] b = Arrays.copyOfRange(buf, off, off + (int) headArg);
+    pos = off + (int) headArg;
+    headPos = -1;
     itemDone();
-    return len == 0 ? NO_BYTES.clone() : java.util.Arrays.copyOfRange(data, off, off + len);
+    return b;
   }
 
-  /** Reads a CID link: tag 42 around a byte string of 0x00 followed by a binary CID. */
+  /** Reads a CID link: tag 42 on a byte string holding {@code 0x00} and a binary CIDv1. */
   public Cid readLink() {
-    int start = pos;
-    beforeValue();
-    parseHead(start);
-    if (hMajor != 6) {
-      throw wrongKind("link", start);
+    expect(Value.Kind.LINK);
+    int tagAt = pos;
+    pos += headLen;
+    headPos = -1;
+    head();
+    if (headMajor != MAJOR_BYTES) {
+      throw fail(Rule.INVALID_CID, "tag 42 must wrap a byte string", pos);
     }
-    Cid cid = decodeLinkBody(start);
+    int off = pos + headLen;
+    int len = (int) headArg;
+    if (len < 1 || buf[off] != 0) {
+      throw fail(Rule.INVALID_CID, "CID bytes must start with the 0x00 multibase prefix", off);
+    }
+    Cid cid;
+    try {
+      cid = Cid.decode(buf, off + 1, len - 1);
+    } catch (InvalidCidException e) {
+      throw new CborException(Rule.INVALID_CID, "link at " + tagAt + ": " + e.detail(),
+          e.offset() >= 0 ? e.offset() : off);
+    }
+    pos = off + len;
+    headPos = -1;
     itemDone();
     return cid;
   }
 
-  /** Reads a list head; then read exactly that many values. */
+  /** Reads a list header and returns its item count; read that many values next. */
   public int readListHeader() {
-    int start = pos;
-    beforeValue();
-    parseHead(start);
-    if (hMajor != 4) {
-      throw wrongKind("list", start);
+    expect(Value.Kind.LIST);
+    long n = headArg;
+    int at = pos;
+    if (n > end - pos - headLen) {
+      throw fail(Rule.LENGTH_EXCEEDS_INPUT, "list of " + n + " items cannot fit in " + (end - pos - headLen)
+          + " remaining bytes", at);
     }
-    return openContainer(start, false);
+    advanceHead();
+    open(n, false, at);
+    return (int) n;
   }
 
-  /** Reads a map head; then, per entry, {@link #readKey()} and one value. */
+  /** Reads a map header and returns its entry count; read that many key/value pairs next. */
   public int readMapHeader() {
-    int start = pos;
-    beforeValue();
-    parseHead(start);
-    if (hMajor != 5) {
-      throw wrongKind("map", start);
+    expect(Value.Kind.MAP);
+    long n = headArg;
+    int at = pos;
+    if (n > (end - pos - headLen) / 2) {
+      throw fail(Rule.LENGTH_EXCEEDS_INPUT, "map of " + n + " entries cannot fit in " + (end - pos - headLen)
+          + " remaining bytes", at);
     }
-    return openContainer(start, true);
+    advanceHead();
+    open(n * 2, true, at);
+    return (int) n;
   }
 
-  /**
-   * Reads the next map key, checking that it is text, sorts after the previous key of the same
-   * map in DAG-CBOR canonical order (shorter first, then bytewise), and is not a duplicate.
-   *
-   * @throws IllegalStateException if no map key is due here (a caller bug, not bad input)
-   */
+  /** Reads a map key, checking it is text, in canonical order and not repeated in this map. */
   public String readKey() {
-    int start = pos;
-    int top = depth - 1;
-    if (top < 0 || !isMap[top] || (remaining[top] & 1) != 0) {
-      throw new IllegalStateException("no map key is due at byte " + start);
+    if (!atKey()) {
+      throw fail(Rule.UNEXPECTED_TYPE, "a map key was asked for where none is due", pos);
     }
-    parseHead(start);
-    if (hMajor != 3) {
-      throw new CborException(Rule.NON_TEXT_MAP_KEY,
-          "map key must be text, found " + describeHead(start), start);
+    Value.Kind k = peekKind();
+    if (k != Value.Kind.TEXT) {
+      throw fail(Rule.NON_TEXT_MAP_KEY, "map key is " + name(k) + ", not text", pos);
     }
-    int off = start + hLen;
-    int len = (int) hArg;
-    int prevLen = lastKeyLen[top];
-    if (prevLen >= 0) {
-      int c = compareKeyBytes(lastKeyOff[top], prevLen, off, len);
-      if (c == 0) {
-        throw new CborException(Rule.DUPLICATE_MAP_KEY,
-            "duplicate map key \"" + safeText(off, len) + "\"", start);
-      }
-      if (c > 0) {
-        throw new CborException(Rule.UNSORTED_MAP_KEYS,
-            "map key \"" + safeText(off, len) + "\" sorts before the previous key \""
-                + safeText(lastKeyOff[top], prevLen) + "\"", start);
-      }
-    }
-    String key = decodeText(start);
-    lastKeyOff[top] = off;
-    lastKeyLen[top] = len;
-    remaining[top]--;
-    return key;
+    return readText();
   }
 
-  /** Validates and skips exactly one value of any kind and depth. */
+  /** Validates and skips exactly one value, however deep. */
   public void skipValue() {
-    switch (peekKind()) {
-      case NULL:
-        readNull();
-        break;
-      case BOOLEAN:
-        readBoolean();
-        break;
-      case INTEGER:
-        readLong();
-        break;
-      case TEXT: {
-        int start = pos;
-        beforeValue();
-        parseHead(start);
-        int off = start + hLen;
-        int bad = firstInvalidUtf8(off, (int) hArg);
-        if (bad >= 0) {
-          throw new CborException(Rule.INVALID_UTF8, "malformed UTF-8 in text", bad);
-        }
-        pos = off + (int) hArg;
-        itemDone();
-        break;
-      }
-      case BYTES: {
-        int start = pos;
-        beforeValue();
-        parseHead(start);
-        pos = start + hLen + (int) hArg;
-        itemDone();
-        break;
-      }
-      case LINK:
-        readLink();
-        break;
-      case LIST: {
-        int n = readListHeader();
-        for (int i = 0; i < n; i++) {
-          skipValue();
-        }
-        break;
-      }
-      case MAP: {
-        int n = readMapHeader();
-        for (int i = 0; i < n; i++) {
-          readKey();
-          skipValue();
-        }
-        break;
-      }
-      default:
-        throw new AssertionError();
+    int base = depth;
+    skipItem();
+    while (depth > base) {
+      skipItem();
     }
   }
 
-  /** Reads one value of any kind as a generic {@link Value}. */
+  /** Reads one value into the generic data model. */
   public Value readValue() {
     switch (peekKind()) {
       case NULL:
-        readNull();
+        consume();
         return Value.NULL;
       case BOOLEAN:
         return Value.of(readBoolean());
@@ -322,336 +266,339 @@ public final class CborReader {
         return new Value.Link(readLink());
       case LIST: {
         int n = readListHeader();
-        ArrayList<Value> items = new ArrayList<>(n);
+        List<Value> items = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           items.add(readValue());
         }
         return new Value.List(items);
       }
-      case MAP: {
+      default: {
         int n = readMapHeader();
-        LinkedHashMap<String, Value> entries = new LinkedHashMap<>(Math.max(4, n * 2));
+        Map<String, Value> entries = new LinkedHashMap<>(Math.max(4, (int) (n / 0.75f) + 1));
         for (int i = 0; i < n; i++) {
           String k = readKey();
           entries.put(k, readValue());
         }
-        return new Value.Map(entries);
+        return new Value.Map(new CanonicalMap(entries));
       }
-      default:
-        throw new AssertionError();
     }
   }
 
-  /** @throws CborException with {@link Rule#TRAILING_BYTES} if any input is left */
+  /** Checks that nothing is left. */
   public void requireEnd() {
-    if (pos < limit) {
-      throw new CborException(Rule.TRAILING_BYTES,
-          (limit - pos) + " bytes after the end of the value", pos);
+    if (pos < end) {
+      throw fail(Rule.TRAILING_BYTES, (end - pos) + " bytes after the value", pos);
     }
   }
 
-  // ---------------------------------------------------------------------------------------
+  // ---- internals ----
 
-  private void expectSimple(int info, String what) {
-    int start = pos;
-    beforeValue();
-    parseHead(start);
-    if (hMajor == 7 && hInfo == info) {
-      pos = start + 1;
+  private void skipItem() {
+    switch (peekKind()) {
+      case LIST:
+        readListHeader();
+        break;
+      case MAP:
+        readMapHeader();
+        break;
+      case TEXT:
+        readText();
+        break;
+      case BYTES: {
+        expect(Value.Kind.BYTES);
+        pos += headLen + (int) headArg;
+        headPos = -1;
+        itemDone();
+        break;
+      }
+      case LINK:
+        readLink();
+        break;
+      default:
+        consume();
+    }
+  }
+
+  private boolean atKey() {
+    return depth > 0 && isMap[depth - 1] && (remaining[depth - 1] & 1) == 0;
+  }
+
+  private void expect(Value.Kind kind) {
+    Value.Kind k = peekKind();
+    if (k != kind) {
+      throw fail(Rule.UNEXPECTED_TYPE, "expected " + name(kind) + ", found " + name(k), pos);
+    }
+    if (kind != Value.Kind.TEXT && atKey()) {
+      throw fail(Rule.NON_TEXT_MAP_KEY, "map key is " + name(k) + ", not text", pos);
+    }
+  }
+
+  private static String name(Value.Kind k) {
+    return k == Value.Kind.LINK ? "CID link" : k.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Consumes the current head as a complete scalar item. */
+  private void consume() {
+    if (atKey()) {
+      throw fail(Rule.NON_TEXT_MAP_KEY, "map key is not text", pos);
+    }
+    pos += headLen;
+    headPos = -1;
+    itemDone();
+  }
+
+  private void advanceHead() {
+    pos += headLen;
+    headPos = -1;
+  }
+
+  private void finishText(int start, int after) {
+    if (atKey()) {
+      int d = depth - 1;
+      if (prevKeyEnd[d] > 0) {
+        int c = Arrays.compareUnsigned(buf, prevKeyStart[d], prevKeyEnd[d], buf, start, after);
+        if (c == 0) {
+          throw fail(Rule.DUPLICATE_MAP_KEY, "key \"" + decodeTextQuiet(start, after) + "\" repeated", start);
+        }
+        if (c > 0) {
+          throw fail(Rule.UNSORTED_MAP_KEYS, "key \"" + decodeTextQuiet(start, after)
+              + "\" after \"" + decodeTextQuiet(prevKeyStart[d], prevKeyEnd[d]) + "\"", start);
+        }
+      }
+      prevKeyStart[d] = start;
+      prevKeyEnd[d] = after;
+    }
+    pos = after;
+    headPos = -1;
+    itemDone();
+  }
+
+  private String decodeTextQuiet(int start, int after) {
+    int h = start;
+    int b = buf[h] & 31;
+    h += b < 24 ? 1 : b == 24 ? 2 : b == 25 ? 3 : b == 26 ? 5 : 9;
+    String s = new String(buf, h, after - h, StandardCharsets.UTF_8);
+    return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+  }
+
+  private void open(long items, boolean map, int at) {
+    if (items == 0) {
       itemDone();
       return;
     }
-    throw wrongKind(what, start);
-  }
-
-  /** Rejects a value where a map key is due. */
-  private void beforeValue() {
-    int top = depth - 1;
-    if (top >= 0 && isMap[top] && (remaining[top] & 1) == 0) {
-      throw new IllegalStateException("a map key is due at byte " + pos + "; call readKey()");
+    if (depth >= maxDepth) {
+      throw fail(Rule.TOO_DEEP, "nesting deeper than " + maxDepth, at);
     }
+    if (depth == remaining.length) {
+      remaining = Arrays.copyOf(remaining, depth * 2);
+      isMap = Arrays.copyOf(isMap, depth * 2);
+      prevKeyStart = Arrays.copyOf(prevKeyStart, depth * 2);
+      prevKeyEnd = Arrays.copyOf(prevKeyEnd, depth * 2);
+    }
+    remaining[depth] = items;
+    isMap[depth] = map;
+    prevKeyStart[depth] = 0;
+    prevKeyEnd[depth] = 0;
+    depth++;
   }
 
-  /** One value finished: count it in its container and close every container it completes. */
+  /**
+   * One item of the innermost container is complete; a container whose items are all read closes
+   * and is itself one complete item of its parent.
+   */
   private void itemDone() {
     while (depth > 0) {
-      int top = depth - 1;
-      if (--remaining[top] > 0) {
+      if (--remaining[depth - 1] > 0) {
         return;
       }
       depth--;
     }
   }
 
-  private int openContainer(int start, boolean map) {
-    long n = hArg;
-    long perItem = map ? 2 : 1;
-    int body = start + hLen;
-    if (n > (limit - body) / perItem) {
-      throw new CborException(Rule.LENGTH_EXCEEDS_INPUT,
-          (map ? "map of " : "list of ") + Long.toUnsignedString(n) + (map ? " entries" : " items")
-              + " cannot fit in the " + (limit - body) + " remaining bytes", start);
+  /** Parses and validates the head at {@code pos}, caching it. */
+  private void head() {
+    if (headPos == pos) {
+      return;
     }
-    if (depth + 1 > maxDepth) {
-      throw new CborException(Rule.TOO_DEEP, "nesting deeper than " + maxDepth, start);
+    if (pos >= end) {
+      throw fail(Rule.TRUNCATED, "input ends where an item is due", pos);
     }
-    pos = body;
-    int count = (int) n;
-    if (count == 0) {
-      itemDone();
-      return 0;
+    int ib = buf[pos] & 0xFF;
+    int major = ib >>> 5;
+    int ai = ib & 31;
+    long arg;
+    int len;
+    if (ai < 24) {
+      arg = ai;
+      len = 1;
+    } else if (ai <= 27) {
+      int n = 1 << (ai - 24);
+      if (end - pos - 1 < n) {
+        throw fail(Rule.TRUNCATED, "head needs " + n + " more bytes", pos);
+      }
+      arg = 0;
+      for (int i = 1; i <= n; i++) {
+        arg = (arg << 8) | (buf[pos + i] & 0xFF);
+      }
+      len = 1 + n;
+      if (major == MAJOR_SIMPLE) {
+        throw fail(ai == 24 ? Rule.SIMPLE_VALUE : Rule.FLOAT,
+            ai == 24 ? "one-byte simple value" : "floating-point number", pos);
+      }
+      long min = ai == 24 ? 24 : ai == 25 ? 0x100 : ai == 26 ? 0x10000 : 0x100000000L;
+      if (Long.compareUnsigned(arg, min) < 0) {
+        throw fail(Rule.NON_MINIMAL_ENCODING, "argument " + Long.toUnsignedString(arg) + " in "
+            + len + " bytes", pos);
+      }
+    } else if (ai == 31) {
+      throw fail(Rule.INDEFINITE_LENGTH, major == MAJOR_SIMPLE ? "break outside an indefinite item"
+          : "indefinite-length item", pos);
+    } else {
+      throw fail(Rule.RESERVED, "reserved additional information " + ai, pos);
     }
-    if (depth == remaining.length) {
-      int cap = depth * 2;
-      remaining = java.util.Arrays.copyOf(remaining, cap);
-      isMap = java.util.Arrays.copyOf(isMap, cap);
-      lastKeyOff = java.util.Arrays.copyOf(lastKeyOff, cap);
-      lastKeyLen = java.util.Arrays.copyOf(lastKeyLen, cap);
+    switch (major) {
+      case MAJOR_UNSIGNED:
+      case MAJOR_NEGATIVE:
+        if (arg < 0) {
+          throw fail(Rule.INTEGER_OUT_OF_RANGE, (major == MAJOR_UNSIGNED ? "" : "-1-")
+              + Long.toUnsignedString(arg) + " is outside the signed 64-bit range", pos);
+        }
+        break;
+      case MAJOR_BYTES:
+      case MAJOR_TEXT:
+        if (arg < 0 || arg > end - pos - len) {
+          throw fail(Rule.LENGTH_EXCEEDS_INPUT, "string of " + Long.toUnsignedString(arg) + " bytes, "
+              + (end - pos - len) + " remain", pos);
+        }
+        break;
+      case MAJOR_ARRAY:
+      case MAJOR_MAP:
+        if (arg < 0) {
+          throw fail(Rule.LENGTH_EXCEEDS_INPUT, "count " + Long.toUnsignedString(arg), pos);
+        }
+        break;
+      case MAJOR_TAG:
+        if (arg != 42) {
+          throw fail(Rule.UNSUPPORTED_TAG, "tag " + Long.toUnsignedString(arg) + " (only 42)", pos);
+        }
+        break;
+      default:
+        if (arg == 23) {
+          throw fail(Rule.UNDEFINED, "undefined", pos);
+        }
+        if (arg < 20 || arg > 23) {
+          throw fail(Rule.SIMPLE_VALUE, "simple value " + arg, pos);
+        }
     }
-    remaining[depth] = map ? count * 2 : count;
-    isMap[depth] = map;
-    lastKeyLen[depth] = -1;
-    depth++;
-    return count;
+    headPos = pos;
+    headMajor = major;
+    headArg = arg;
+    headLen = len;
   }
 
-  private Cid decodeLinkBody(int start) {
-    if (hArg != 42) {
-      throw new CborException(Rule.UNSUPPORTED_TAG,
-          "tag " + Long.toUnsignedString(hArg) + " (only 42, CID link, is allowed)", start);
+  private String decodeText(int off, int len) {
+    if (len <= KeyCache.MAX_KEY && atKey()) {
+      String cached = KeyCache.get(buf, off, len);
+      if (cached != null) {
+        return cached;
+      }
     }
-    int inner = start + hLen;
-    if (inner >= limit) {
-      throw new CborException(Rule.TRUNCATED, "input ends after tag 42", inner);
+    for (int i = off, e = off + len; i < e; i++) {
+      if (buf[i] < 0) {
+        return decodeUtf8(off, len);
+      }
     }
-    parseHead(inner);
-    if (hMajor != 2) {
-      throw new CborException(Rule.INVALID_CID,
-          "tag 42 must wrap a byte string, found " + describeHead(inner), inner);
+    String s = new String(buf, off, len, StandardCharsets.ISO_8859_1);
+    if (len <= KeyCache.MAX_KEY && atKey()) {
+      KeyCache.put(buf, off, len, s);
     }
-    int off = inner + hLen;
-    int len = (int) hArg;
-    if (len < 1 || data[off] != 0) {
-      throw new CborException(Rule.INVALID_CID,
-          "CID link bytes must start with the 0x00 multibase-identity prefix", off);
-    }
-    Cid cid;
-    try {
-      cid = Cid.decode(data, off + 1, len - 1);
-    } catch (InvalidCidException e) {
-      String m = e.getMessage().replaceFirst(" \\(at byte \\d+\\)$", "");
-      throw new CborException(Rule.INVALID_CID, m, e.offset() >= 0 ? e.offset() : off + 1);
-    }
-    pos = off + len;
-    return cid;
+    return s;
   }
 
-  private String decodeText(int start) {
-    int off = start + hLen;
-    int len = (int) hArg;
-    pos = off + len;
-    if (len == 0) {
-      return "";
-    }
+  /** Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequences. */
+  private String decodeUtf8(int off, int len) {
     int i = off;
-    int end = off + len;
-    while (i < end && data[i] >= 0) {
-      i++;
-    }
-    if (i == end) {
-      return new String(data, off, len, StandardCharsets.ISO_8859_1);
-    }
-    int bad = firstInvalidUtf8(i, end - i);
-    if (bad >= 0) {
-      throw new CborException(Rule.INVALID_UTF8, "malformed UTF-8 in text", bad);
-    }
-    return new String(data, off, len, StandardCharsets.UTF_8);
-  }
-
-  /** Offset of the first byte of the first malformed sequence, or -1 if well-formed. */
-  private int firstInvalidUtf8(int off, int len) {
-    int i = off;
-    int end = off + len;
-    while (i < end) {
-      int b = data[i];
-      if (b >= 0) {
+    int e = off + len;
+    while (i < e) {
+      int b = buf[i] & 0xFF;
+      if (b < 0x80) {
         i++;
         continue;
       }
-      b &= 0xFF;
-      int need;
+      int n;
       int min;
-      if (b >= 0xC2 && b <= 0xDF) {
-        need = 1;
+      int cp;
+      if ((b & 0xE0) == 0xC0) {
+        n = 1;
         min = 0x80;
-      } else if (b >= 0xE0 && b <= 0xEF) {
-        need = 2;
+        cp = b & 0x1F;
+      } else if ((b & 0xF0) == 0xE0) {
+        n = 2;
         min = 0x800;
-      } else if (b >= 0xF0 && b <= 0xF4) {
-        need = 3;
+        cp = b & 0x0F;
+      } else if ((b & 0xF8) == 0xF0) {
+        n = 3;
         min = 0x10000;
+        cp = b & 0x07;
       } else {
-        return i; // continuation byte, overlong C0/C1 lead, or F5..FF
+        throw fail(Rule.INVALID_UTF8, "invalid UTF-8 lead byte 0x" + Integer.toHexString(b), i);
       }
-      if (end - i <= need) {
-        return i;
+      if (i + n >= e) {
+        throw fail(Rule.INVALID_UTF8, "truncated UTF-8 sequence", i);
       }
-      int cp = b & (0x3F >> need);
-      for (int k = 1; k <= need; k++) {
-        int c = data[i + k] & 0xFF;
+      for (int k = 1; k <= n; k++) {
+        int c = buf[i + k] & 0xFF;
         if ((c & 0xC0) != 0x80) {
-          return i;
+          throw fail(Rule.INVALID_UTF8, "invalid UTF-8 continuation byte 0x" + Integer.toHexString(c), i + k);
         }
         cp = (cp << 6) | (c & 0x3F);
       }
-      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        return i;
+      if (cp < min) {
+        throw fail(Rule.INVALID_UTF8, "overlong UTF-8 encoding", i);
       }
-      i += need + 1;
+      if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        throw fail(Rule.INVALID_UTF8, "code point U+" + Integer.toHexString(cp).toUpperCase(Locale.ROOT)
+            + " is not a Unicode scalar value", i);
+      }
+      i += n + 1;
     }
-    return -1;
+    return new String(buf, off, len, StandardCharsets.UTF_8);
+  }
+
+  private static CborException fail(Rule rule, String detail, long at) {
+    return new CborException(rule, detail, at);
   }
 
   /**
-   * Parses and validates the head at {@code at} into hMajor/hInfo/hArg/hLen without consuming.
-   * For strings, the declared length is checked against the input; for simple values, only
-   * false, true and null pass.
+   * Interned short ASCII map keys shared by all readers: record and node keys repeat endlessly,
+   * and sharing the strings saves an allocation per key. Entries are immutable, so racing writes
+   * only ever replace one valid entry with another.
    */
-  private void parseHead(int at) {
-    if (at >= limit) {
-      throw new CborException(Rule.TRUNCATED, "input ends where an item was expected", at);
-    }
-    int ib = data[at] & 0xFF;
-    int major = ib >>> 5;
-    int info = ib & 0x1F;
-    long arg;
-    int len;
-    if (info < 24) {
-      arg = info;
-      len = 1;
-    } else if (info <= 27) {
-      if (major == 7) {
-        if (info == 24) {
-          throw new CborException(Rule.SIMPLE_VALUE, "simple value (two-byte form)", at);
-        }
-        throw new CborException(Rule.FLOAT, "floating-point number", at);
+  private static final class KeyCache {
+    static final int MAX_KEY = 24;
+    private static final int SIZE = 1024;
+    private static final Entry[] TABLE = new Entry[SIZE];
+
+    private record Entry(byte[] bytes, String string) {}
+
+    static String get(byte[] buf, int off, int len) {
+      Entry e = TABLE[hash(buf, off, len)];
+      if (e != null && Arrays.equals(e.bytes, 0, e.bytes.length, buf, off, off + len)) {
+        return e.string;
       }
-      int n = 1 << (info - 24);
-      if (limit - at - 1 < n) {
-        throw new CborException(Rule.TRUNCATED, "input ends inside an item head", at);
+      return null;
+    }
+
+    static void put(byte[] buf, int off, int len, String s) {
+      TABLE[hash(buf, off, len)] = new Entry(Arrays.copyOfRange(buf, off, off + len), s);
+    }
+
+    private static int hash(byte[] buf, int off, int len) {
+      int h = len;
+      for (int i = off; i < off + len; i++) {
+        h = h * 31 + buf[i];
       }
-      long v = 0;
-      for (int k = 1; k <= n; k++) {
-        v = (v << 8) | (data[at + k] & 0xFF);
-      }
-      long min = n == 1 ? 24 : n == 2 ? 0x100 : n == 4 ? 0x10000 : 0x100000000L;
-      if (Long.compareUnsigned(v, min) < 0) {
-        boolean isLength = major >= 2 && major <= 5;
-        throw new CborException(isLength ? Rule.NON_MINIMAL_LENGTH : Rule.NON_MINIMAL_INTEGER,
-            "value " + v + " not in its shortest head", at);
-      }
-      arg = v;
-      len = 1 + n;
-    } else if (info == 31) {
-      throw new CborException(Rule.INDEFINITE_LENGTH,
-          major == 7 ? "break byte outside an indefinite-length item" : "indefinite-length item", at);
-    } else {
-      throw new CborException(Rule.RESERVED_ADDITIONAL_INFO,
-          "reserved additional information " + info, at);
+      return (h ^ (h >>> 16)) & (SIZE - 1);
     }
-    switch (major) {
-      case 0:
-      case 1:
-        if (arg < 0) {
-          throw new CborException(Rule.INTEGER_OUT_OF_RANGE,
-              (major == 0 ? "integer " : "integer -1-") + Long.toUnsignedString(arg)
-                  + " outside the signed 64-bit range", at);
-        }
-        break;
-      case 2:
-      case 3:
-        if (arg < 0 || arg > limit - at - len) {
-          throw new CborException(Rule.LENGTH_EXCEEDS_INPUT,
-              (major == 2 ? "byte string of " : "text of ") + Long.toUnsignedString(arg)
-                  + " bytes exceeds the " + (limit - at - len) + " remaining bytes", at);
-        }
-        break;
-      case 4:
-      case 5:
-        if (arg < 0) {
-          throw new CborException(Rule.LENGTH_EXCEEDS_INPUT,
-              "item count " + Long.toUnsignedString(arg) + " exceeds the input", at);
-        }
-        break;
-      case 6:
-        break;
-      default: // 7, info < 24
-        if (info == 23) {
-          throw new CborException(Rule.UNDEFINED, "undefined", at);
-        }
-        if (info < 20) {
-          throw new CborException(Rule.SIMPLE_VALUE, "simple value " + info, at);
-        }
-        break;
-    }
-    hMajor = major;
-    hInfo = info;
-    hArg = arg;
-    hLen = len;
-  }
-
-  private Value.Kind kindOfHead(int at) {
-    switch (hMajor) {
-      case 0:
-      case 1:
-        return Value.Kind.INTEGER;
-      case 2:
-        return Value.Kind.BYTES;
-      case 3:
-        return Value.Kind.TEXT;
-      case 4:
-        return Value.Kind.LIST;
-      case 5:
-        return Value.Kind.MAP;
-      case 6:
-        if (hArg != 42) {
-          throw new CborException(Rule.UNSUPPORTED_TAG,
-              "tag " + Long.toUnsignedString(hArg) + " (only 42, CID link, is allowed)", at);
-        }
-        return Value.Kind.LINK;
-      default:
-        return hInfo == 22 ? Value.Kind.NULL : Value.Kind.BOOLEAN;
-    }
-  }
-
-  private CborException wrongKind(String expected, int at) {
-    return new CborException(Rule.WRONG_KIND,
-        "expected " + expected + ", found " + describeHead(at), at);
-  }
-
-  /** Human name of the (already parsed) head at {@code at}. */
-  private String describeHead(int at) {
-    Value.Kind k = kindOfHead(at);
-    switch (k) {
-      case INTEGER:
-        return "integer";
-      case BOOLEAN:
-        return "boolean";
-      default:
-        return k.name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
-
-  private int compareKeyBytes(int aOff, int aLen, int bOff, int bLen) {
-    if (aLen != bLen) {
-      return Integer.compare(aLen, bLen);
-    }
-    return java.util.Arrays.compareUnsigned(data, aOff, aOff + aLen, data, bOff, bOff + bLen);
-  }
-
-  /** Key text for messages: lossy decoding, truncated, never throws. */
-  private String safeText(int off, int len) {
-    String s = new String(data, off, Math.min(len, 64), StandardCharsets.UTF_8);
-    return len > 64 ? s + "..." : s;
   }
 }

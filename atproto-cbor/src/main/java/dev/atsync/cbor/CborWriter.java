@@ -1,19 +1,14 @@
 package dev.atsync.cbor;
 
 import dev.atsync.cid.Cid;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
- * A canonical DAG-CBOR writer into a growable buffer: every head uses its shortest form, every
- * length is definite, and there are no floats.
- *
- * <p>Map keys: {@link #writeValue(Value)} writes {@link Value.Map} entries in canonical order
- * (the order the map iterates). Typed encoders that use {@link #writeMapHeader(int)} and
- * {@link #writeKey(String)} themselves must write the keys in canonical order (shorter UTF-8
- * encoding first, then bytewise) and write exactly the declared number of items: the writer does
- * not check, which keeps it fast; {@link DagCbor#decode(byte[])} of the result will.
- *
- * <p>Not thread-safe; {@link #reset()} to reuse the buffer.
+ * A canonical DAG-CBOR writer: shortest heads, definite lengths, CID links as tag 42. Typed
+ * encoders write map keys themselves and must write them in canonical order (shorter keys first,
+ * then bytewise); {@link #writeValue} orders them itself. Not thread-safe.
  */
 public final class CborWriter {
   private byte[] buf;
@@ -21,7 +16,7 @@ public final class CborWriter {
 
   /** A writer with a small initial buffer. */
   public CborWriter() {
-    this(256);
+    this(128);
   }
 
   /** A writer whose buffer starts at {@code initialCapacity} bytes. */
@@ -34,7 +29,7 @@ public final class CborWriter {
     return size;
   }
 
-  /** A copy of the bytes written so far. */
+  /** A copy of the bytes written. */
   public byte[] toByteArray() {
     return Arrays.copyOf(buf, size);
   }
@@ -59,59 +54,50 @@ public final class CborWriter {
   /** Writes a signed 64-bit integer. */
   public void writeLong(long v) {
     if (v >= 0) {
-      writeHead(0, v);
+      head(0, v);
     } else {
-      writeHead(1, ~v);
+      head(1, -1 - v);
     }
   }
 
   /**
-   * Writes a text string as UTF-8.
+   * Writes a text string.
    *
-   * @throws IllegalArgumentException if {@code s} has an unpaired surrogate (not valid Unicode)
+   * @throws IllegalArgumentException if {@code s} holds an unpaired surrogate (not valid Unicode)
    */
   public void writeText(String s) {
     int n = s.length();
-    int ascii = 0;
-    while (ascii < n && s.charAt(ascii) < 0x80) {
-      ascii++;
-    }
-    if (ascii == n) {
-      writeHead(3, n);
-      ensure(n);
-      for (int i = 0; i < n; i++) {
-        buf[size++] = (byte) s.charAt(i);
+    boolean ascii = true;
+    for (int i = 0; i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        ascii = false;
+        break;
       }
+    }
+    if (ascii) {
+      head(3, n);
+      ensure(n);
+      s.getBytes(0, n, buf, size);
+      size += n;
       return;
     }
-    int utf8 = utf8Length(s, ascii);
-    writeHead(3, utf8);
-    ensure(utf8);
-    byte[] b = buf;
-    int o = size;
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
-      if (c < 0x80) {
-        b[o++] = (byte) c;
-      } else if (c < 0x800) {
-        b[o++] = (byte) (0xC0 | (c >> 6));
-        b[o++] = (byte) (0x80 | (c & 0x3F));
-      } else if (Character.isHighSurrogate(c)) {
-        int cp = Character.toCodePoint(c, s.charAt(++i));
-        b[o++] = (byte) (0xF0 | (cp >> 18));
-        b[o++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-        b[o++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-        b[o++] = (byte) (0x80 | (cp & 0x3F));
-      } else {
-        b[o++] = (byte) (0xE0 | (c >> 12));
-        b[o++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-        b[o++] = (byte) (0x80 | (c & 0x3F));
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= n || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          throw new IllegalArgumentException("text has an unpaired surrogate at index " + i);
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        throw new IllegalArgumentException("text has an unpaired surrogate at index " + i);
       }
     }
-    size = o;
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    head(3, b.length);
+    raw(b, 0, b.length);
   }
 
-  /** Writes a map key; keys must come in canonical order (see the class comment). */
+  /** Writes a map key; same as {@link #writeText}, named for readability of typed encoders. */
   public void writeKey(String key) {
     writeText(key);
   }
@@ -123,38 +109,32 @@ public final class CborWriter {
 
   /** Writes {@code b[off, off+len)} as a byte string. */
   public void writeBytes(byte[] b, int off, int len) {
-    java.util.Objects.checkFromIndexSize(off, len, b.length);
-    writeHead(2, len);
-    ensure(len);
-    System.arraycopy(b, off, buf, size, len);
-    size += len;
+    head(2, len);
+    raw(b, off, len);
   }
 
-  /** Writes a CID link: tag 42, byte string of 0x00 and the binary CID. */
+  /** Writes a CID link: tag 42, byte string of {@code 0x00} and the binary CID. */
   public void writeLink(Cid cid) {
     ensure(5 + Cid.BINARY_LENGTH);
-    byte[] b = buf;
-    b[size++] = (byte) 0xD8;
-    b[size++] = 42;
-    b[size++] = 0x58;
-    b[size++] = (byte) (Cid.BINARY_LENGTH + 1);
-    b[size++] = 0;
-    size = cid.writeTo(b, size);
+    buf[size++] = (byte) 0xD8;
+    buf[size++] = 42;
+    buf[size++] = (byte) (0x40 + 24);
+    buf[size++] = (byte) (Cid.BINARY_LENGTH + 1);
+    buf[size++] = 0;
+    size = cid.writeTo(buf, size);
   }
 
-  /** Writes a list head; then write exactly {@code n} values. */
+  /** Writes a list header; write {@code n} values next. */
   public void writeListHeader(int n) {
-    requireCount(n);
-    writeHead(4, n);
+    head(4, n);
   }
 
-  /** Writes a map head; then write exactly {@code n} key/value pairs, keys in canonical order. */
+  /** Writes a map header; write {@code n} keys, each followed by its value, in canonical key order. */
   public void writeMapHeader(int n) {
-    requireCount(n);
-    writeHead(5, n);
+    head(5, n);
   }
 
-  /** Writes any value; map entries in canonical key order. */
+  /** Writes a generic value; maps come out in canonical key order. */
   public void writeValue(Value v) {
     switch (v.kind()) {
       case NULL:
@@ -171,11 +151,10 @@ public final class CborWriter {
         break;
       case BYTES: {
         Value.Bytes b = (Value.Bytes) v;
-        int len = b.length();
-        writeHead(2, len);
-        ensure(len);
+        head(2, b.length());
+        ensure(b.length());
         b.copyTo(buf, size);
-        size += len;
+        size += b.length();
         break;
       }
       case LINK:
@@ -183,89 +162,62 @@ public final class CborWriter {
         break;
       case LIST: {
         java.util.List<Value> items = ((Value.List) v).values();
-        writeHead(4, items.size());
+        writeListHeader(items.size());
         for (Value item : items) {
           writeValue(item);
         }
         break;
       }
-      case MAP: {
-        java.util.Map<String, Value> entries = ((Value.Map) v).entries();
-        writeHead(5, entries.size());
-        for (java.util.Map.Entry<String, Value> e : entries.entrySet()) {
+      default: {
+        Map<String, Value> entries = ((Value.Map) v).entries();
+        writeMapHeader(entries.size());
+        for (Map.Entry<String, Value> e : entries.entrySet()) {
           writeText(e.getKey());
           writeValue(e.getValue());
         }
-        break;
       }
-      default:
-        throw new AssertionError(v.kind());
     }
   }
 
-  private void writeHead(int major, long arg) {
+  /** Appends bytes that are already DAG-CBOR, such as a cached encoding of a sub-value. */
+  public void writeEncoded(byte[] b, int off, int len) {
+    raw(b, off, len);
+  }
+
+  private void head(int major, long arg) {
     ensure(9);
-    byte[] b = buf;
     int m = major << 5;
     if (arg < 24) {
-      b[size++] = (byte) (m | (int) arg);
+      buf[size++] = (byte) (m | arg);
     } else if (arg < 0x100) {
-      b[size++] = (byte) (m | 24);
-      b[size++] = (byte) arg;
+      buf[size++] = (byte) (m | 24);
+      buf[size++] = (byte) arg;
     } else if (arg < 0x10000) {
-      b[size++] = (byte) (m | 25);
-      b[size++] = (byte) (arg >> 8);
-      b[size++] = (byte) arg;
+      buf[size++] = (byte) (m | 25);
+      buf[size++] = (byte) (arg >>> 8);
+      buf[size++] = (byte) arg;
     } else if (arg < 0x100000000L) {
-      b[size++] = (byte) (m | 26);
-      b[size++] = (byte) (arg >> 24);
-      b[size++] = (byte) (arg >> 16);
-      b[size++] = (byte) (arg >> 8);
-      b[size++] = (byte) arg;
+      buf[size++] = (byte) (m | 26);
+      for (int s = 24; s >= 0; s -= 8) {
+        buf[size++] = (byte) (arg >>> s);
+      }
     } else {
-      b[size++] = (byte) (m | 27);
-      for (int shift = 56; shift >= 0; shift -= 8) {
-        b[size++] = (byte) (arg >> shift);
+      buf[size++] = (byte) (m | 27);
+      for (int s = 56; s >= 0; s -= 8) {
+        buf[size++] = (byte) (arg >>> s);
       }
     }
   }
 
-  private static int utf8Length(String s, int from) {
-    int len = from;
-    int n = s.length();
-    for (int i = from; i < n; i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        len++;
-      } else if (c < 0x800) {
-        len += 2;
-      } else if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-          len += 4;
-          i++;
-        } else {
-          throw new IllegalArgumentException("text has an unpaired surrogate at index " + i);
-        }
-      } else {
-        len += 3;
-      }
-    }
-    return len;
+  private void raw(byte[] b, int off, int len) {
+    ensure(len);
+    System.arraycopy(b, off, buf, size, len);
+    size += len;
   }
 
-  private static void requireCount(int n) {
-    if (n < 0) {
-      throw new IllegalArgumentException("negative item count " + n);
-    }
-  }
-
-  private void ensure(int extra) {
-    if (buf.length - size < extra) {
-      long want = Math.max((long) buf.length * 2, (long) size + extra);
-      if (want > Integer.MAX_VALUE - 8) {
-        throw new IllegalStateException("CBOR output exceeds 2 GiB");
-      }
-      buf = Arrays.copyOf(buf, (int) want);
+  private void ensure(int n) {
+    if (size + n > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
     }
   }
 }

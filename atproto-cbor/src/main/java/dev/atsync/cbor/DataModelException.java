@@ -11,6 +11,7 @@ package dev.atsync.cbor;
 public class DataModelException extends RuntimeException {
   private static final long serialVersionUID = 1L;
   private final long offset;
+  private final String detail;
 
   /**
    * @param message what is wrong, naming the rule broken
@@ -19,12 +20,19 @@ public class DataModelException extends RuntimeException {
   public DataModelException(String message, long offset) {
     super(offset >= 0 ? message + " (at byte " + offset + ")" : message);
     this.offset = offset;
+    this.detail = message;
   }
 
   /** As {@link #DataModelException(String, long)} with an underlying cause. */
   public DataModelException(String message, long offset, Throwable cause) {
     super(offset >= 0 ? message + " (at byte " + offset + ")" : message, cause);
     this.offset = offset;
+    this.detail = message;
+  }
+
+  /** What is wrong, without the location (for wrapping into another message that has its own). */
+  public String detail() {
+    return detail;
   }
 
   /** Byte offset into the input where the problem was found, or {@code -1}. */

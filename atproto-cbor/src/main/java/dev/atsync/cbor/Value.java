@@ -1,9 +1,7 @@
 package dev.atsync.cbor;
 
 import dev.atsync.cid.Cid;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Objects;
 
@@ -128,13 +126,15 @@ public sealed interface Value
   record Map(java.util.Map<String, Value> entries) implements Value {
     /** Copies {@code entries}, ordering keys canonically; no key or value may be Java {@code null}. */
     public Map {
-      String[] keys = entries.keySet().toArray(new String[0]);
-      Arrays.sort(keys, Value::compareKeys);
-      LinkedHashMap<String, Value> sorted = new LinkedHashMap<>(Math.max(4, keys.length * 2));
-      for (String k : keys) {
-        sorted.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(entries.get(k), k));
+      if (!(entries instanceof CanonicalMap)) {
+        String[] keys = entries.keySet().toArray(new String[0]);
+        Arrays.sort(keys, Value::compareKeys);
+        LinkedHashMap<String, Value> sorted = new LinkedHashMap<>(Math.max(4, keys.length * 2));
+        for (String k : keys) {
+          sorted.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(entries.get(k), k));
+        }
+        entries = new CanonicalMap(sorted);
       }
-      entries = Collections.unmodifiableMap(sorted);
     }
 
     /** The value at {@code key}, or {@code null} if absent. */
@@ -182,17 +182,45 @@ public sealed interface Value
   }
 
   /**
-   * DAG-CBOR canonical order of map keys: shorter UTF-8 encoding first, then bytewise unsigned.
+   * DAG-CBOR canonical order of map keys: shorter UTF-8 encoding first, then bytewise unsigned
+   * (which for equal lengths is code point order). Allocates nothing.
    */
   static int compareKeys(String a, String b) {
-    if (a.equals(b)) {
-      return 0;
+    int la = utf8Length(a);
+    int lb = utf8Length(b);
+    if (la != lb) {
+      return Integer.compare(la, lb);
     }
-    byte[] x = a.getBytes(StandardCharsets.UTF_8);
-    byte[] y = b.getBytes(StandardCharsets.UTF_8);
-    if (x.length != y.length) {
-      return Integer.compare(x.length, y.length);
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
     }
-    return Arrays.compareUnsigned(x, y);
+    return 0;
+  }
+
+  /** Length of the UTF-8 encoding of {@code s}. */
+  static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 }

@@ -173,10 +173,10 @@ public final class Cid implements Comparable<Cid> {
   }
 
   /**
-   * The atproto CID <em>syntax</em> check (the syntax spec's loose rule, not a parse): 8 to 256
-   * characters of {@code [A-Za-z0-9+=]}, and not a CIDv0 ({@code Qmb...}). Strings that pass may
-   * still be rejected by {@link #parse(String)}, which accepts only what atproto repositories
-   * use (CIDv1 base32, dag-cbor or raw, sha2-256).
+   * The Lexicon {@code cid} string-format check: 8 to 256 characters of {@code [a-zA-Z0-9+=]},
+   * not a CIDv0 ({@code Qmb...}). Much looser than {@link #parse}, which accepts only the CIDs
+   * atproto itself creates (CIDv1, base32, dag-cbor or raw, sha2-256); use this one to validate
+   * record fields that merely hold a CID string, and {@link #parse} for links.
    */
   public static boolean isValidSyntax(String s) {
     int n = s.length();
@@ -185,8 +185,7 @@ public final class Cid implements Comparable<Cid> {
     }
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '+' || c == '=';
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '=';
       if (!ok) {
         return false;
       }

@@ -6,99 +6,70 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import dev.atsync.cbor.CborReader;
-import dev.atsync.cbor.DataModelException;
 import dev.atsync.cbor.Value;
 import dev.atsync.cid.Cid;
-import java.io.ByteArrayOutputStream;
+import dev.atsync.cid.InvalidCidException;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Converts between the atproto JSON representation and {@link Value}: {@code {"$link": cid}}
- * objects become {@link Value.Link}, {@code {"$bytes": base64}} objects (standard alphabet, no
- * padding) become {@link Value.Bytes}, and everything else maps one to one.
- *
- * <p>Parsing validates the data model as it goes (schema-less, per the atproto data-model spec):
- * no floats (an integral number written with a fraction or exponent, such as {@code 123.0}, is
- * accepted as that integer, as the interop vectors require), integers within signed 64 bits, no
- * duplicate keys, {@code $link} and {@code $bytes} objects with exactly one well-formed member,
- * {@code $type} a non-empty string wherever it appears, and blobs ({@code $type: "blob"}) with a
- * {@code ref} link, a {@code mimeType} string and an integer {@code size}. Nesting is limited to
- * {@link CborReader#DEFAULT_MAX_DEPTH}. Every problem is a {@link JsonDataException} naming its
- * JSON path.
+ * The atproto JSON representation of the data model: CID links as {@code {"$link": "b..."}},
+ * bytes as {@code {"$bytes": "<base64, no padding>"}}. Parsing also validates the data model
+ * without a schema: no floats (an integral number such as {@code 123.0} is read as an integer),
+ * {@code $link} and {@code $bytes} objects with exactly their one key, {@code $type} a non-empty
+ * string, blobs ({@code $type: "blob"}) with a {@code ref} link, a {@code mimeType} string and an
+ * integer {@code size}. Duplicate keys, and nesting deeper than 64, are rejected.
  */
 public final class AtprotoJson {
+  private static final int MAX_DEPTH = 64;
   private static final JsonFactory FACTORY = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxNestingDepth(CborReader.DEFAULT_MAX_DEPTH + 1)
-          .maxNumberLength(1000)
-          .build())
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH + 1).build())
       .build();
 
   private AtprotoJson() {}
 
-  /** Parses one JSON value (any kind at the top) into a {@link Value}. */
-  public static Value parse(String json) {
-    try (JsonParser p = FACTORY.createParser(json)) {
-      return parseWhole(p);
-    } catch (IOException e) {
-      throw malformed(e);
-    }
-  }
-
-  /** Parses UTF-8 JSON bytes into a {@link Value}. */
-  public static Value parse(byte[] json) {
-    try (JsonParser p = FACTORY.createParser(json)) {
-      return parseWhole(p);
-    } catch (IOException e) {
-      throw malformed(e);
-    }
-  }
-
   /**
-   * Parses and validates a record: the top level must be a JSON object.
+   * Parses a JSON object (a record or other data-model document).
    *
-   * @throws JsonDataException if not an object or anything inside breaks the data model
+   * @throws InvalidJsonException naming the JSON path of the problem
    */
   public static Value.Map parseObject(String json) {
     Value v = parse(json);
-    if (!(v instanceof Value.Map)) {
-      throw new JsonDataException("top level must be an object, found " + v.kind(), "$", 0);
+    if (!(v instanceof Value.Map m)) {
+      throw new InvalidJsonException("$", "top level must be an object", 0);
     }
-    return (Value.Map) v;
+    return m;
   }
 
-  /** The compact atproto JSON of {@code value}. */
-  public static String write(Value value) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      writeValue(g, value);
+  /** Parses any data-model value. */
+  public static Value parse(String json) {
+    try (JsonParser p = FACTORY.createParser(json)) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        throw new InvalidJsonException("$", "empty input", 0);
+      }
+      Value v = value(p, "$", 0);
+      if (p.nextToken() != null) {
+        throw new InvalidJsonException("$", "trailing content", p.currentLocation().getCharOffset());
+      }
+      return v;
+    } catch (JsonProcessingException e) {
+      throw new InvalidJsonException("$", "malformed JSON: " + e.getOriginalMessage(),
+          e.getLocation() == null ? -1 : e.getLocation().getCharOffset());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toString(StandardCharsets.UTF_8);
   }
 
-  private static Value parseWhole(JsonParser p) throws IOException {
-    if (p.nextToken() == null) {
-      throw new JsonDataException("empty JSON input", "$", 0);
-    }
-    Value v = read(p, "$", 0);
-    if (p.nextToken() != null) {
-      throw new JsonDataException("content after the top-level value", "$", offset(p));
-    }
-    return v;
-  }
-
-  private static Value read(JsonParser p, String path, int depth) throws IOException {
+  private static Value value(JsonParser p, String path, int depth) throws IOException {
     JsonToken t = p.currentToken();
     switch (t) {
       case VALUE_NULL:
@@ -108,119 +79,118 @@ public final class AtprotoJson {
       case VALUE_FALSE:
         return Value.FALSE;
       case VALUE_STRING:
-        return Value.of(p.getText());
+        return new Value.Text(p.getText());
       case VALUE_NUMBER_INT:
         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-          throw new JsonDataException("integer outside the signed 64-bit range", path, offset(p));
+          throw new InvalidJsonException(path, "integer outside the signed 64-bit range", offset(p));
         }
-        return Value.of(p.getLongValue());
-      case VALUE_NUMBER_FLOAT:
-        return Value.of(integralFloat(p, path));
+        return new Value.Int(p.getLongValue());
+      case VALUE_NUMBER_FLOAT: {
+        BigDecimal d = p.getDecimalValue();
+        try {
+          return new Value.Int(d.longValueExact());
+        } catch (ArithmeticException e) {
+          throw new InvalidJsonException(path, "floats are not allowed in the data model: " + p.getText(), offset(p));
+        }
+      }
       case START_ARRAY: {
-        requireDepth(depth, path, p);
-        ArrayList<Value> items = new ArrayList<>();
+        if (depth >= MAX_DEPTH) {
+          throw new InvalidJsonException(path, "nesting deeper than " + MAX_DEPTH, offset(p));
+        }
+        List<Value> items = new ArrayList<>();
         int i = 0;
         while (p.nextToken() != JsonToken.END_ARRAY) {
-          items.add(read(p, path + "[" + i + "]", depth + 1));
-          i++;
+          items.add(value(p, path + "[" + i++ + "]", depth + 1));
         }
         return new Value.List(items);
       }
-      case START_OBJECT: {
-        requireDepth(depth, path, p);
-        long start = offset(p);
-        LinkedHashMap<String, Value> entries = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String key = p.currentName();
-          p.nextToken();
-          entries.put(key, read(p, path + "." + key, depth + 1));
+      case START_OBJECT:
+        if (depth >= MAX_DEPTH) {
+          throw new InvalidJsonException(path, "nesting deeper than " + MAX_DEPTH, offset(p));
         }
-        return objectValue(entries, path, start);
-      }
+        return object(p, path, depth);
       default:
-        throw new JsonDataException("unexpected JSON token " + t, path, offset(p));
+        throw new InvalidJsonException(path, "unexpected JSON token " + t, offset(p));
     }
   }
 
-  private static long integralFloat(JsonParser p, String path) throws IOException {
-    BigDecimal d = p.getDecimalValue();
-    // bound the digits before any exact conversion: 1e999999999 must not allocate
-    if (d.signum() != 0 && d.precision() - d.scale() > 19) {
-      throw new JsonDataException("number outside the signed 64-bit integer range", path, offset(p));
-    }
-    try {
-      return d.longValueExact();
-    } catch (ArithmeticException e) {
-      throw new JsonDataException(
-          "floating-point number " + p.getText() + " (the data model has integers only)", path, offset(p));
-    }
-  }
-
-  private static Value objectValue(Map<String, Value> entries, String path, long offset) {
-    Value link = entries.get("$link");
-    if (link != null) {
-      if (entries.size() != 1) {
-        throw new JsonDataException("$link object must have no other fields", path, offset);
+  private static Value object(JsonParser p, String path, int depth) throws IOException {
+    long start = offset(p);
+    Map<String, Value> entries = new LinkedHashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      p.nextToken();
+      String child = path + "." + key;
+      if ((key.equals("$link") || key.equals("$bytes")) && p.currentToken() != JsonToken.VALUE_STRING) {
+        throw new InvalidJsonException(child, key + " must be a string", offset(p));
       }
-      if (!(link instanceof Value.Text)) {
-        throw new JsonDataException("$link must be a string", path + ".$link", offset);
+      entries.put(key, value(p, child, depth + 1));
+    }
+    if (entries.containsKey("$link")) {
+      if (entries.size() != 1) {
+        throw new InvalidJsonException(path, "a $link object must have no other keys", start);
+      }
+      String s = ((Value.Text) entries.get("$link")).value();
+      try {
+        return new Value.Link(Cid.parse(s));
+      } catch (InvalidCidException e) {
+        throw new InvalidJsonException(path + ".$link", "not a valid CID: " + e.getMessage(), start);
+      }
+    }
+    if (entries.containsKey("$bytes")) {
+      if (entries.size() != 1) {
+        throw new InvalidJsonException(path, "a $bytes object must have no other keys", start);
+      }
+      String s = ((Value.Text) entries.get("$bytes")).value();
+      if (s.indexOf('=') >= 0) {
+        throw new InvalidJsonException(path + ".$bytes", "base64 must not be padded", start);
       }
       try {
-        return Value.of(Cid.parse(((Value.Text) link).value()));
-      } catch (DataModelException e) {
-        throw new JsonDataException("$link is not a valid CID: " + e.getMessage(), path + ".$link", offset);
-      }
-    }
-    Value bytes = entries.get("$bytes");
-    if (bytes != null) {
-      if (entries.size() != 1) {
-        throw new JsonDataException("$bytes object must have no other fields", path, offset);
-      }
-      if (!(bytes instanceof Value.Text)) {
-        throw new JsonDataException("$bytes must be a string", path + ".$bytes", offset);
-      }
-      String b64 = ((Value.Text) bytes).value();
-      if (b64.indexOf('=') >= 0) {
-        throw new JsonDataException("$bytes must be base64 without padding", path + ".$bytes", offset);
-      }
-      try {
-        return new Value.Bytes(Base64.getDecoder().decode(b64));
+        return new Value.Bytes(Base64.getDecoder().decode(s));
       } catch (IllegalArgumentException e) {
-        throw new JsonDataException("$bytes is not valid base64: " + e.getMessage(), path + ".$bytes", offset);
+        throw new InvalidJsonException(path + ".$bytes", "not base64: " + e.getMessage(), start);
       }
     }
     Value type = entries.get("$type");
     if (type != null) {
-      if (!(type instanceof Value.Text) || ((Value.Text) type).value().isEmpty()) {
-        throw new JsonDataException("$type must be a non-empty string", path + ".$type", offset);
+      if (!(type instanceof Value.Text t) || t.value().isEmpty()) {
+        throw new InvalidJsonException(path + ".$type", "$type must be a non-empty string", start);
       }
-      if (((Value.Text) type).value().equals("blob")) {
-        requireBlob(entries, path, offset);
+      if (t.value().equals("blob")) {
+        blob(entries, path, start);
       }
     }
     return new Value.Map(entries);
   }
 
-  private static void requireBlob(Map<String, Value> e, String path, long offset) {
-    if (!(e.get("ref") instanceof Value.Link)) {
-      throw new JsonDataException("blob needs a ref link", path + ".ref", offset);
+  private static void blob(Map<String, Value> b, String path, long start) {
+    if (!(b.get("ref") instanceof Value.Link)) {
+      throw new InvalidJsonException(path + ".ref", "a blob needs a ref link", start);
     }
-    if (!(e.get("mimeType") instanceof Value.Text)) {
-      throw new JsonDataException("blob needs a mimeType string", path + ".mimeType", offset);
+    if (!(b.get("mimeType") instanceof Value.Text)) {
+      throw new InvalidJsonException(path + ".mimeType", "a blob needs a mimeType string", start);
     }
-    Value size = e.get("size");
-    if (!(size instanceof Value.Int) || ((Value.Int) size).value() < 0) {
-      throw new JsonDataException("blob needs a non-negative integer size", path + ".size", offset);
-    }
-  }
-
-  private static void requireDepth(int depth, String path, JsonParser p) {
-    if (depth >= CborReader.DEFAULT_MAX_DEPTH) {
-      throw new JsonDataException("nesting deeper than " + CborReader.DEFAULT_MAX_DEPTH, path, offset(p));
+    if (!(b.get("size") instanceof Value.Int)) {
+      throw new InvalidJsonException(path + ".size", "a blob needs an integer size", start);
     }
   }
 
-  private static void writeValue(JsonGenerator g, Value v) throws IOException {
+  private static long offset(JsonParser p) {
+    return p.currentTokenLocation().getCharOffset();
+  }
+
+  /** Writes a value as atproto JSON (map keys in canonical order). */
+  public static String write(Value v) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      write(g, v);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+
+  private static void write(JsonGenerator g, Value v) throws IOException {
     switch (v.kind()) {
       case NULL:
         g.writeNull();
@@ -236,8 +206,7 @@ public final class AtprotoJson {
         break;
       case BYTES:
         g.writeStartObject();
-        g.writeStringField("$bytes",
-            Base64.getEncoder().withoutPadding().encodeToString(((Value.Bytes) v).value()));
+        g.writeStringField("$bytes", Base64.getEncoder().withoutPadding().encodeToString(((Value.Bytes) v).value()));
         g.writeEndObject();
         break;
       case LINK:
@@ -248,33 +217,17 @@ public final class AtprotoJson {
       case LIST:
         g.writeStartArray();
         for (Value item : ((Value.List) v).values()) {
-          writeValue(g, item);
+          write(g, item);
         }
         g.writeEndArray();
         break;
-      case MAP:
+      default:
         g.writeStartObject();
         for (Map.Entry<String, Value> e : ((Value.Map) v).entries().entrySet()) {
           g.writeFieldName(e.getKey());
-          writeValue(g, e.getValue());
+          write(g, e.getValue());
         }
         g.writeEndObject();
-        break;
-      default:
-        throw new AssertionError(v.kind());
     }
-  }
-
-  private static long offset(JsonParser p) {
-    return p.currentTokenLocation().getCharOffset();
-  }
-
-  private static JsonDataException malformed(IOException e) {
-    long off = -1;
-    if (e instanceof JsonProcessingException && ((JsonProcessingException) e).getLocation() != null) {
-      off = ((JsonProcessingException) e).getLocation().getCharOffset();
-    }
-    return new JsonDataException("malformed JSON: " + ((e instanceof JsonProcessingException)
-        ? ((JsonProcessingException) e).getOriginalMessage() : e.getMessage()), "$", off);
   }
 }

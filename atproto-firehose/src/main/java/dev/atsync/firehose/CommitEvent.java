@@ -1,0 +1,157 @@
+package dev.atsync.firehose;
+
+import dev.atsync.cbor.CborWriter;
+import dev.atsync.cid.Cid;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A {@code #commit} message: a signed repository commit with the ops it made and a CAR of the
+ * blocks needed to verify them (Sync v1.1).
+ *
+ * @param seq stream sequence number
+ * @param rebase deprecated; always false in Sync v1.1
+ * @param tooBig deprecated; always false in Sync v1.1
+ * @param repo the account DID
+ * @param commit CID of the commit object, which must be the CAR's root
+ * @param rev the commit's rev (TID)
+ * @param since the rev of the account's previous commit; empty when the wire had {@code null}
+ * @param blocks CAR v1 bytes (copied in and out)
+ * @param ops the record operations
+ * @param blobs deprecated list of new blob CIDs
+ * @param prevData MST root of the previous commit, when sent
+ * @param time when the event was first emitted (datetime)
+ */
+public record CommitEvent(
+    long seq, boolean rebase, boolean tooBig, String repo, Cid commit, String rev, Optional<String> since,
+    byte[] blocks, List<CommitOp> ops, List<Cid> blobs, Optional<Cid> prevData, String time)
+    implements StreamEvent {
+
+  /** Copies the arrays and lists; rejects Java nulls. */
+  public CommitEvent {
+    Objects.requireNonNull(repo, "repo");
+    Objects.requireNonNull(commit, "commit");
+    Objects.requireNonNull(rev, "rev");
+    Objects.requireNonNull(since, "since");
+    blocks = blocks.clone();
+    ops = List.copyOf(ops);
+    blobs = List.copyOf(blobs);
+    Objects.requireNonNull(prevData, "prevData");
+    Objects.requireNonNull(time, "time");
+  }
+
+  /**
+   * The {@code #commit} message for a commit made by a {@link dev.atsync.repo.Repository}.
+   *
+   * @param seq the seq to put in the message (an inverter replaces it)
+   * @param time when the event is emitted
+   */
+  public static CommitEvent of(dev.atsync.repo.CommitResult r, long seq, java.time.Instant time) {
+    List<CommitOp> ops = new java.util.ArrayList<>(r.ops().size());
+    for (dev.atsync.repo.RepoOp op : r.ops()) {
+      ops.add(new CommitOp(op.action().wire(), op.path().toString(), op.cid(), op.prev()));
+    }
+    return new CommitEvent(seq, false, false, r.commit().did(), r.commitCid(), r.rev(), r.since(), r.proofCar(), ops,
+        List.of(), Optional.of(r.prevData()), dev.atsync.syntax.Datetime.of(time).value());
+  }
+
+  @Override
+  public String type() {
+    return "#commit";
+  }
+
+  /** A copy of the CAR bytes. */
+  @Override
+  public byte[] blocks() {
+    return blocks.clone();
+  }
+
+  /** A read-only view of the CAR bytes, without copying. */
+  public ByteBuffer blocksView() {
+    return ByteBuffer.wrap(blocks).asReadOnlyBuffer();
+  }
+
+  /** This event with another {@code seq}. */
+  public CommitEvent withSeq(long newSeq) {
+    return new CommitEvent(newSeq, rebase, tooBig, repo, commit, rev, since, blocks, ops, blobs, prevData, time);
+  }
+
+  @Override
+  public byte[] encodeBody() {
+    CborWriter w = new CborWriter(blocks.length + 256 + ops.size() * 96);
+    w.writeMapHeader(prevData.isPresent() ? 12 : 11);
+    w.writeKey("ops");
+    w.writeListHeader(ops.size());
+    for (CommitOp op : ops) {
+      w.writeMapHeader(op.prev().isPresent() ? 4 : 3);
+      w.writeKey("cid");
+      if (op.cid().isPresent()) {
+        w.writeLink(op.cid().get());
+      } else {
+        w.writeNull();
+      }
+      w.writeKey("path");
+      w.writeText(op.path());
+      if (op.prev().isPresent()) {
+        w.writeKey("prev");
+        w.writeLink(op.prev().get());
+      }
+      w.writeKey("action");
+      w.writeText(op.action());
+    }
+    w.writeKey("rev");
+    w.writeText(rev);
+    w.writeKey("seq");
+    w.writeLong(seq);
+    w.writeKey("repo");
+    w.writeText(repo);
+    w.writeKey("time");
+    w.writeText(time);
+    w.writeKey("blobs");
+    w.writeListHeader(blobs.size());
+    for (Cid b : blobs) {
+      w.writeLink(b);
+    }
+    w.writeKey("since");
+    if (since.isPresent()) {
+      w.writeText(since.get());
+    } else {
+      w.writeNull();
+    }
+    w.writeKey("blocks");
+    w.writeBytes(blocks);
+    w.writeKey("commit");
+    w.writeLink(commit);
+    w.writeKey("rebase");
+    w.writeBoolean(rebase);
+    w.writeKey("tooBig");
+    w.writeBoolean(tooBig);
+    if (prevData.isPresent()) {
+      w.writeKey("prevData");
+      w.writeLink(prevData.get());
+    }
+    return w.toByteArray();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CommitEvent c && seq == c.seq && rebase == c.rebase && tooBig == c.tooBig
+        && repo.equals(c.repo) && commit.equals(c.commit) && rev.equals(c.rev) && since.equals(c.since)
+        && Arrays.equals(blocks, c.blocks) && ops.equals(c.ops) && blobs.equals(c.blobs)
+        && prevData.equals(c.prevData) && time.equals(c.time);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(seq, repo, commit, rev, Arrays.hashCode(blocks));
+  }
+
+  @Override
+  public String toString() {
+    return "CommitEvent[seq=" + seq + ", repo=" + repo + ", rev=" + rev + ", commit=" + commit
+        + ", ops=" + ops.size() + ", blocks=" + blocks.length + " bytes]";
+  }
+}

@@ -1,0 +1,198 @@
+package dev.atsync.firehose;
+
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
+import dev.atsync.syntax.Nsid;
+import dev.atsync.syntax.RecordKey;
+import dev.atsync.syntax.Tid;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks decoded messages against their lexicon beyond structure: DID, TID, datetime and handle
+ * syntax, record paths, op shapes (Sync v1.1: a create has {@code cid} and no {@code prev}; an
+ * update has both and they differ; a delete has {@code prev} and no {@code cid}), repeated paths,
+ * size limits and the deprecated {@code tooBig}/{@code rebase} flags.
+ *
+ * <p>Structure (required fields, types, nullable versus absent) is already enforced when the
+ * frame is decoded; this class reports every remaining violation rather than the first, so a
+ * verifier can apply its policy to each.
+ */
+public final class EventValidator {
+  private EventValidator() {}
+
+  /** Every violation in {@code event}, in field order; empty when it is valid. */
+  public static List<Violation> violations(StreamEvent event, FrameLimits limits) {
+    List<Violation> out = new ArrayList<>(0);
+    if (event instanceof CommitEvent c) {
+      commit(c, limits, out);
+    } else if (event instanceof SyncEvent s) {
+      did(s.did(), "did", out);
+      if (!isTid(s.rev())) {
+        out.add(new Violation(Violation.Kind.SYNTAX, "rev", "not a TID: " + quote(s.rev())));
+      }
+      datetime(s.time(), out);
+      if (s.blocksView().remaining() > limits.maxSyncBlocksBytes()) {
+        out.add(new Violation(Violation.Kind.LIMIT, "blocks",
+            s.blocksView().remaining() + " bytes exceed the limit of " + limits.maxSyncBlocksBytes()));
+      }
+    } else if (event instanceof IdentityEvent i) {
+      did(i.did(), "did", out);
+      datetime(i.time(), out);
+      if (i.handle().isPresent() && !isHandle(i.handle().get())) {
+        out.add(new Violation(Violation.Kind.SYNTAX, "handle", "not a handle: " + quote(i.handle().get())));
+      }
+    } else if (event instanceof AccountEvent a) {
+      did(a.did(), "did", out);
+      datetime(a.time(), out);
+    }
+    return out;
+  }
+
+  /** Every violation under the default limits. */
+  public static List<Violation> violations(StreamEvent event) {
+    return violations(event, FrameLimits.DEFAULT);
+  }
+
+  /**
+   * Throws on the first violation.
+   *
+   * @throws InvalidFrameException naming the field and the problem
+   */
+  public static void validate(StreamEvent event, FrameLimits limits) {
+    List<Violation> v = violations(event, limits);
+    if (!v.isEmpty()) {
+      throw new InvalidFrameException(v.get(0).message(), v.get(0).field(), -1);
+    }
+  }
+
+  private static void commit(CommitEvent c, FrameLimits limits, List<Violation> out) {
+    did(c.repo(), "repo", out);
+    if (!isTid(c.rev())) {
+      out.add(new Violation(Violation.Kind.SYNTAX, "rev", "not a TID: " + quote(c.rev())));
+    }
+    if (c.since().isPresent() && !isTid(c.since().get())) {
+      out.add(new Violation(Violation.Kind.SYNTAX, "since", "not a TID: " + quote(c.since().get())));
+    }
+    datetime(c.time(), out);
+    if (c.tooBig()) {
+      out.add(new Violation(Violation.Kind.DEPRECATED_FLAG, "tooBig",
+          "tooBig is deprecated in Sync v1.1 and must be false"));
+    }
+    if (c.rebase()) {
+      out.add(new Violation(Violation.Kind.DEPRECATED_FLAG, "rebase",
+          "rebase is deprecated in Sync v1.1 and must be false"));
+    }
+    if (c.ops().size() > limits.maxCommitOps()) {
+      out.add(new Violation(Violation.Kind.LIMIT, "ops",
+          c.ops().size() + " ops exceed the limit of " + limits.maxCommitOps()));
+    }
+    int blocks = c.blocksView().remaining();
+    if (blocks > limits.maxCommitBlocksBytes()) {
+      out.add(new Violation(Violation.Kind.LIMIT, "blocks",
+          blocks + " bytes exceed the limit of " + limits.maxCommitBlocksBytes()));
+    }
+    Set<String> paths = new HashSet<>();
+    for (int i = 0; i < c.ops().size(); i++) {
+      CommitOp op = c.ops().get(i);
+      String f = "ops[" + i + "]";
+      if (!isRepoPath(op.path())) {
+        out.add(new Violation(Violation.Kind.SYNTAX, f + ".path",
+            "not a record path collection/rkey: " + quote(op.path())));
+      }
+      if (!paths.add(op.path())) {
+        out.add(new Violation(Violation.Kind.DUPLICATE_PATH, f + ".path",
+            "path " + quote(op.path()) + " appears in more than one op"));
+      }
+      switch (op.action()) {
+        case "create":
+          if (op.cid().isEmpty()) {
+            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "create must have a cid"));
+          }
+          if (op.prev().isPresent()) {
+            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev", "create must not have a prev"));
+          }
+          break;
+        case "update":
+          if (op.cid().isEmpty()) {
+            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "update must have a cid"));
+          }
+          if (op.prev().isEmpty()) {
+            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev",
+                "update must have a prev (Sync v1.1), or it cannot be inverted"));
+          } else if (op.cid().isPresent() && op.cid().equals(op.prev())) {
+            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev", "update has cid equal to prev"));
+          }
+          break;
+        case "delete":
+          if (op.cid().isPresent()) {
+            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "delete must have a null cid"));
+          }
+          if (op.prev().isEmpty()) {
+            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev",
+                "delete must have a prev (Sync v1.1), or it cannot be inverted"));
+          }
+          break;
+        default:
+          out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".action",
+              "unknown action " + quote(op.action()) + " (create, update or delete)"));
+      }
+    }
+  }
+
+  private static void did(String did, String field, List<Violation> out) {
+    try {
+      Did.parse(did);
+    } catch (RuntimeException e) {
+      out.add(new Violation(Violation.Kind.SYNTAX, field, "not a DID: " + quote(did)));
+    }
+  }
+
+  private static void datetime(String time, List<Violation> out) {
+    try {
+      Datetime.parse(time);
+    } catch (RuntimeException e) {
+      out.add(new Violation(Violation.Kind.SYNTAX, "time", "not an atproto datetime: " + quote(time)));
+    }
+  }
+
+  static boolean isTid(String s) {
+    try {
+      Tid.parse(s);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean isHandle(String s) {
+    try {
+      Handle.parse(s);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** {@code collection/rkey}: an NSID, one slash, a record key. */
+  static boolean isRepoPath(String path) {
+    int slash = path.indexOf('/');
+    if (slash <= 0 || slash != path.lastIndexOf('/')) {
+      return false;
+    }
+    try {
+      Nsid.parse(path.substring(0, slash));
+      RecordKey.parse(path.substring(slash + 1));
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static String quote(String s) {
+    return s.length() > 80 ? "\"" + s.substring(0, 77) + "...\"" : "\"" + s + "\"";
+  }
+}

@@ -1,0 +1,142 @@
+package dev.atsync.firehose.verify;
+
+import dev.atsync.car.CarReader;
+import dev.atsync.cbor.DataModelException;
+import dev.atsync.cid.Cid;
+import dev.atsync.crypto.PublicKey;
+import dev.atsync.firehose.CommitOp;
+import dev.atsync.mst.BlockSource;
+import dev.atsync.mst.Inversion;
+import dev.atsync.mst.KeyChange;
+import dev.atsync.mst.MissingBlockException;
+import dev.atsync.mst.Mst;
+import dev.atsync.mst.MstException;
+import dev.atsync.repo.Commit;
+import dev.atsync.syntax.Tid;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The verifier's uses of the CAR, MST, commit and key APIs, with their failures as two kinds. */
+final class RepoChecks {
+  private RepoChecks() {}
+
+  /** Something malformed; the message says what and where. */
+  static final class Problem extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Problem(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** A block the check needs is not in the CAR. */
+  static final class MissingBlock extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient Cid cid;
+
+    MissingBlock(Cid cid) {
+      super(cid.toString(), null, false, false);
+      this.cid = cid;
+    }
+
+    Cid cid() {
+      return cid;
+    }
+  }
+
+  /** A parsed CAR: its single root and its (hash-checked) blocks. */
+  record Car(Cid root, Map<Cid, byte[]> blocks, BlockSource source) {}
+
+  /** A decoded commit block. */
+  record SignedCommit(Commit commit) {
+    String did() {
+      return commit.did();
+    }
+
+    String rev() {
+      return commit.rev();
+    }
+
+    Cid data() {
+      return commit.data();
+    }
+
+    boolean verify(PublicKey key) {
+      return commit.verify(key);
+    }
+  }
+
+  static Car readCar(ByteBuffer bytes, int maxBytes) throws Problem {
+    CarReader.Contents c;
+    try {
+      c = readAll(bytes, maxBytes);
+    } catch (DataModelException e) {
+      throw new Problem("blocks is not a valid CAR: " + e.getMessage());
+    }
+    if (c.roots().size() != 1) {
+      throw new Problem("the CAR must have exactly one root, it has " + c.roots().size());
+    }
+    return new Car(c.roots().get(0), c.blocks(), BlockSource.of(c.blocks()));
+  }
+
+  private static CarReader.Contents readAll(ByteBuffer bytes, int maxBytes) {
+    byte[] array;
+    if (bytes.hasArray()) {
+      array = bytes.array();
+      if (bytes.arrayOffset() != 0 || bytes.remaining() != array.length) {
+        array = java.util.Arrays.copyOfRange(array, bytes.arrayOffset() + bytes.position(),
+            bytes.arrayOffset() + bytes.limit());
+      }
+    } else {
+      array = new byte[bytes.remaining()];
+      bytes.duplicate().get(array);
+    }
+    return CarReader.readAll(array, new CarReader.Limits(64 * 1024, Math.max(1, maxBytes), Math.max(1, maxBytes),
+        1_000_000));
+  }
+
+  static SignedCommit decodeCommit(byte[] block) throws Problem {
+    try {
+      return new SignedCommit(Commit.decode(block));
+    } catch (MstException | IllegalArgumentException e) {
+      throw new Problem(e.getMessage());
+    }
+  }
+
+  static Optional<Instant> revTime(String rev) {
+    return Tid.isValid(rev) ? Optional.of(Tid.parse(rev).instant()) : Optional.empty();
+  }
+
+  static Optional<Cid> lookup(Cid root, Car car, String path) throws MissingBlock, Problem {
+    try {
+      return Mst.load(root, car.source()).get(path);
+    } catch (MissingBlockException e) {
+      throw new MissingBlock(e.missing());
+    } catch (MstException | IllegalArgumentException e) {
+      throw new Problem(e.getMessage());
+    }
+  }
+
+  static Cid invert(Cid root, Car car, List<CommitOp> ops) throws MissingBlock, Problem {
+    List<KeyChange> changes = new ArrayList<>(ops.size());
+    for (CommitOp op : ops) {
+      changes.add(new KeyChange(op.path(), op.prev(), op.cid()));
+    }
+    try {
+      return Inversion.previousRoot(root, car.source(), changes);
+    } catch (MissingBlockException e) {
+      throw new MissingBlock(e.missing());
+    } catch (MstException | IllegalArgumentException e) {
+      throw new Problem(e.getMessage());
+    }
+  }
+
+  static Cid emptyTreeRoot() {
+    return Mst.empty(BlockSource.EMPTY).rootCid();
+  }
+
+}

@@ -1,0 +1,341 @@
+package dev.atsync.inverter;
+
+import dev.atsync.firehose.Frame;
+import dev.atsync.firehose.FrameLimits;
+import dev.atsync.inverter.internal.Fanout;
+import dev.atsync.inverter.internal.IngestPipeline;
+import dev.atsync.inverter.internal.IngestServer;
+import dev.atsync.inverter.internal.Metrics;
+import dev.atsync.inverter.internal.StreamServer;
+import dev.atsync.inverter.internal.SubscriberSettings;
+import dev.atsync.inverter.internal.TokenSet;
+import dev.atsync.inverter.log.EventLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The firehose inverter: several instances of one PDS publish their event-stream frames to it
+ * (over {@code POST /events} or in-process with {@link #publish}); it assigns one sequence,
+ * stores the events durably in its {@link EventLog}, and serves one ordered
+ * {@code com.atproto.sync.subscribeRepos} WebSocket stream, with cursor backfill, to every relay.
+ *
+ * <pre>{@code
+ * try (Inverter inverter = Inverter.builder()
+ *     .log(SqliteEventLog.open(dataDir, LogSettings.DEFAULT))
+ *     .publicAddress(new InetSocketAddress(2470))
+ *     .ingestTokens(List.of(token))
+ *     .build()
+ *     .start()) {
+ *   List<Long> seqs = inverter.publish(frameBytes);   // or POST /events on 127.0.0.1:2471
+ * }
+ * }</pre>
+ *
+ * <p>The inverter owns the log it is given and closes it. Thread-safe.
+ */
+public final class Inverter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Inverter.class);
+
+  private final Builder config;
+  private final EventLog log;
+  private final Metrics metrics = new Metrics();
+  private final IngestPipeline pipeline;
+  private final Fanout fanout;
+  private final StreamServer streamServer;
+  private IngestServer ingestServer;
+  private volatile boolean started;
+  private volatile boolean closed;
+
+  private Inverter(Builder b) {
+    this.config = b;
+    this.log = Objects.requireNonNull(b.log, "log");
+    this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, metrics);
+    SubscriberSettings s = new SubscriberSettings(b.maxSubscribers, b.futureCursorLive, b.maxQueuedBytes,
+        b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames);
+    this.fanout = new Fanout(log, s, metrics);
+    this.streamServer = new StreamServer(b.publicAddress, log, fanout, s);
+    metrics.gauge("atsync_inverter_last_seq", "Highest seq assigned", log::lastSeq);
+    metrics.gauge("atsync_inverter_oldest_seq", "Oldest seq in the backfill window", log::oldestSeq);
+  }
+
+  /** A builder with safe defaults: public listener on port 2470, ingest on 127.0.0.1:2471. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the listeners and starts delivering.
+   *
+   * @return this
+   * @throws UncheckedIOException if a listener cannot bind
+   */
+  public synchronized Inverter start() {
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
+    started = true;
+    fanout.start();
+    streamServer.startAndWait();
+    if (config.ingestAddress != null) {
+      try {
+        ingestServer = new IngestServer(config.ingestAddress, pipeline, new TokenSet(config.tokens),
+            config.maxBodyBytes, metrics, this::health);
+      } catch (IOException e) {
+        close();
+        throw new UncheckedIOException("ingest listener failed to bind " + config.ingestAddress, e);
+      }
+      ingestServer.start();
+    }
+    LOG.info("inverter started: subscribeRepos on port {}, ingest {}", publicPort(),
+        ingestServer == null ? "in-process only" : "on port " + ingestServer.port());
+    return this;
+  }
+
+  /**
+   * Publishes one or more concatenated event-stream frames, exactly as a {@code POST /events}
+   * body, and returns their seqs once they are durable.
+   *
+   * @throws IngestRejectedException if any frame is refused (then nothing is stored)
+   */
+  public List<Long> publish(byte[] frames) {
+    requireOpen();
+    return pipeline.ingest(frames);
+  }
+
+  /** Publishes decoded frames; see {@link #publish(byte[])}. */
+  public List<Long> publish(List<Frame> frames) {
+    requireOpen();
+    return pipeline.ingest(frames);
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("inverter is closed");
+    }
+  }
+
+  /** The bound port of the public subscribeRepos listener. */
+  public int publicPort() {
+    return streamServer.getPort();
+  }
+
+  /** The bound port of the ingest listener, if it runs. */
+  public Optional<Integer> ingestPort() {
+    return Optional.ofNullable(ingestServer).map(IngestServer::port);
+  }
+
+  /** Number of connected subscribers. */
+  public int subscriberCount() {
+    return fanout.size();
+  }
+
+  /** The Prometheus text exposition of the inverter's metrics (also served at {@code /metrics}). */
+  public String metricsText() {
+    return metrics.scrape();
+  }
+
+  private Map<String, Object> health() {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("lastSeq", log.lastSeq());
+    h.put("subscribers", fanout.size());
+    return h;
+  }
+
+  /**
+   * Shuts down gracefully: stops taking posts, lets in-flight posts finish and become durable,
+   * delivers what subscribers can take within the drain timeout, closes every socket with a close
+   * frame (1001, going away), then closes the log.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (ingestServer != null) {
+      ingestServer.close();
+    }
+    fanout.wake();
+    long deadline = System.currentTimeMillis() + config.drainTimeout.toMillis();
+    while (System.currentTimeMillis() < deadline && fanout.tailSeq() < log.lastSeq()) {
+      sleep(10);
+    }
+    fanout.close();
+    try {
+      streamServer.stop((int) Math.max(1000, config.drainTimeout.toMillis()), "server shutting down");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    log.close();
+    LOG.info("inverter stopped at seq {}", log.lastSeq());
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Configures an {@link Inverter}. Every setting has a safe default except the log and the tokens. */
+  public static final class Builder {
+    private EventLog log;
+    private InetSocketAddress publicAddress = new InetSocketAddress(2470);
+    private InetSocketAddress ingestAddress = new InetSocketAddress("127.0.0.1", 2471);
+    private final List<String> tokens = new ArrayList<>();
+    private EventCheck check = VerifyingCheck.structural();
+    private FrameLimits frameLimits = FrameLimits.DEFAULT;
+    private int maxFramesPerRequest = 1000;
+    private long maxBodyBytes = 16L * 1024 * 1024;
+    private int maxSubscribers = 1000;
+    private boolean futureCursorLive;
+    private long maxQueuedBytes = 4L * 1024 * 1024;
+    private long maxLagEvents = 100_000;
+    private Duration maxLagTime = Duration.ofSeconds(60);
+    private Duration writeTimeout = Duration.ofSeconds(30);
+    private Duration pingInterval = Duration.ofSeconds(30);
+    private Duration drainTimeout = Duration.ofSeconds(5);
+    private int recentFrames = 10_000;
+
+    private Builder() {}
+
+    /** The event log (required); the inverter closes it. */
+    public Builder log(EventLog log) {
+      this.log = Objects.requireNonNull(log);
+      return this;
+    }
+
+    /** Where relays connect (default all interfaces, port 2470; port 0 picks a free one). */
+    public Builder publicAddress(InetSocketAddress address) {
+      this.publicAddress = Objects.requireNonNull(address);
+      return this;
+    }
+
+    /** Where PDS instances post (default 127.0.0.1:2471). */
+    public Builder ingestAddress(InetSocketAddress address) {
+      this.ingestAddress = Objects.requireNonNull(address);
+      return this;
+    }
+
+    /** Run no ingest listener: events arrive only through {@link Inverter#publish}. */
+    public Builder inProcessIngestOnly() {
+      this.ingestAddress = null;
+      return this;
+    }
+
+    /** Bearer tokens accepted on {@code POST /events} (at least one, 16+ characters, unless in-process only). */
+    public Builder ingestTokens(List<String> tokens) {
+      this.tokens.clear();
+      this.tokens.addAll(tokens);
+      return this;
+    }
+
+    /**
+     * The check every event passes before it is stored (default: {@link VerifyingCheck#structural()},
+     * strict commit verification without signatures; give a {@link VerifyingCheck} over a verifier
+     * with a key source to check signatures too, or {@link EventCheck#NONE} to trust the posters).
+     */
+    public Builder check(EventCheck check) {
+      this.check = Objects.requireNonNull(check);
+      return this;
+    }
+
+    /** Frame size and count limits (default: the lexicon's). */
+    public Builder frameLimits(FrameLimits limits) {
+      this.frameLimits = Objects.requireNonNull(limits);
+      return this;
+    }
+
+    /** Largest {@code POST /events} body (default 16 MiB); larger gets 413. */
+    public Builder maxBodyBytes(long bytes) {
+      this.maxBodyBytes = positive(bytes);
+      return this;
+    }
+
+    /** Most frames in one post (default 1000). */
+    public Builder maxFramesPerRequest(int frames) {
+      this.maxFramesPerRequest = (int) positive(frames);
+      return this;
+    }
+
+    /** Subscribers beyond this are refused (default 1000). */
+    public Builder maxSubscribers(int max) {
+      this.maxSubscribers = (int) positive(max);
+      return this;
+    }
+
+    /**
+     * Serve a cursor ahead of the log as live instead of sending {@code FutureCursor} and closing
+     * (default false, as the spec says); some relays treat FutureCursor as final.
+     */
+    public Builder futureCursorLive(boolean live) {
+      this.futureCursorLive = live;
+      return this;
+    }
+
+    /** Bytes queued on one socket before sending to it pauses (default 4 MiB). */
+    public Builder maxQueuedBytes(long bytes) {
+      this.maxQueuedBytes = positive(bytes);
+      return this;
+    }
+
+    /** A subscriber more than {@code events} behind for longer than {@code time} is dropped (default 100,000 for 60 s). */
+    public Builder slowConsumer(long events, Duration time) {
+      this.maxLagEvents = positive(events);
+      this.maxLagTime = Objects.requireNonNull(time);
+      return this;
+    }
+
+    /** A socket that does not drain for this long is dropped (default 30 s). */
+    public Builder writeTimeout(Duration timeout) {
+      this.writeTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** WebSocket ping interval (default 30 s). */
+    public Builder pingInterval(Duration interval) {
+      this.pingInterval = Objects.requireNonNull(interval);
+      return this;
+    }
+
+    /** How long {@link Inverter#close()} waits for in-flight work (default 5 s). */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** Events kept encoded in memory for live subscribers (default 10,000). */
+    public Builder recentFrames(int events) {
+      this.recentFrames = (int) positive(events);
+      return this;
+    }
+
+    /** Builds an inverter; {@link Inverter#start()} binds it. */
+    public Inverter build() {
+      if (log == null) {
+        throw new IllegalStateException("an event log is required");
+      }
+      if (ingestAddress != null) {
+        new TokenSet(tokens);
+      }
+      return new Inverter(this);
+    }
+
+    private static long positive(long v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException("must be positive: " + v);
+      }
+      return v;
+    }
+  }
+}

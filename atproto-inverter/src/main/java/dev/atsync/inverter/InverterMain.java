@@ -1,0 +1,242 @@
+package dev.atsync.inverter;
+
+import dev.atsync.inverter.log.EventLog;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The standalone inverter: {@code java -jar atproto-inverter-<version>-standalone.jar [options]}.
+ * Every option can also be given as an environment variable ({@code --seq-floor} is
+ * {@code ATSYNC_SEQ_FLOOR}); a command-line option wins over the environment.
+ */
+public final class InverterMain {
+  private static final Logger LOG = LoggerFactory.getLogger(InverterMain.class);
+
+  /** The options, their defaults and their help, in {@code --help} order. */
+  static final Map<String, String[]> OPTIONS = new LinkedHashMap<>();
+
+  static {
+    option("public-host", "0.0.0.0", "address the subscribeRepos listener binds (relays connect here)");
+    option("public-port", "2470", "port of the subscribeRepos listener");
+    option("ingest-host", "127.0.0.1", "address the ingest listener (POST /events, /health, /metrics) binds");
+    option("ingest-port", "2471", "port of the ingest listener");
+    option("data-dir", "./data", "directory of the embedded SQLite log and the generated token file");
+    option("token", "", "ingest bearer token (repeatable; or comma-separated in ATSYNC_TOKEN);"
+        + " if none is given one is generated into <data-dir>/ingest-token");
+    option("token-file", "", "file holding ingest tokens, one per line");
+    option("log", "sqlite", "event log: sqlite (durable, default) or memory (tests only)");
+    option("seq-floor", "1", "lowest seq to assign: start above the seq your single PDS reached");
+    option("retention-hours", "72", "backfill window by age, in hours (0 = no age limit)");
+    option("retention-events", "0", "backfill window by count (0 = no count limit)");
+    option("max-subscribers", "1000", "most concurrent subscribeRepos connections");
+    option("future-cursor", "error", "cursor ahead of the log: error (FutureCursor, as specified) or live");
+    option("max-body-bytes", "16777216", "largest POST /events body");
+    option("verify", "strict", "commit verification before storing: strict, indigo (what the Go relay drops),"
+        + " lenient (log only) or off");
+  }
+
+  private InverterMain() {}
+
+  private static void option(String name, String def, String help) {
+    OPTIONS.put(name, new String[] {def, help});
+  }
+
+  /** Runs until SIGTERM/SIGINT, then shuts down gracefully. */
+  public static void main(String[] args) throws Exception {
+    Map<String, List<String>> opts;
+    try {
+      opts = parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println("run with --help for the options");
+      System.exit(2);
+      return;
+    }
+    if (opts.containsKey("help")) {
+      usage(System.out);
+      return;
+    }
+    Inverter inverter;
+    try {
+      inverter = build(opts).start();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      inverter.close();
+      stopped.countDown();
+    }, "atsync-shutdown"));
+    stopped.await();
+  }
+
+  static void usage(PrintStream out) {
+    out.println("atsync firehose inverter: PDS instances POST events; relays subscribe to one stream.");
+    out.println();
+    out.println("usage: java -jar atproto-inverter-standalone.jar [--option value ...]");
+    out.println();
+    for (Map.Entry<String, String[]> e : OPTIONS.entrySet()) {
+      String env = env(e.getKey());
+      String def = e.getValue()[0];
+      out.printf("  --%-18s %s%n  %-20s env %s%s%n", e.getKey(), e.getValue()[1], "", env,
+          def.isEmpty() ? "" : ", default " + def);
+    }
+    out.println("  --help               this text");
+  }
+
+  static String env(String option) {
+    return "ATSYNC_" + option.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  /** Flags over environment over defaults; repeatable options collect every value. */
+  static Map<String, List<String>> parse(String[] args, Map<String, String> environment) {
+    Map<String, List<String>> opts = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--help") || a.equals("-h")) {
+        opts.put("help", List.of());
+        return opts;
+      }
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument: " + a);
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("--" + name + " needs a value");
+        }
+        value = args[++i];
+      }
+      if (!OPTIONS.containsKey(name)) {
+        throw new IllegalArgumentException("unknown option --" + name);
+      }
+      opts.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+    for (Map.Entry<String, String[]> e : OPTIONS.entrySet()) {
+      if (opts.containsKey(e.getKey())) {
+        continue;
+      }
+      String v = environment.get(env(e.getKey()));
+      if (v != null && !v.isEmpty()) {
+        opts.put(e.getKey(), e.getKey().equals("token") ? List.of(v.split(",")) : List.of(v));
+      } else if (!e.getValue()[0].isEmpty()) {
+        opts.put(e.getKey(), List.of(e.getValue()[0]));
+      }
+    }
+    return opts;
+  }
+
+  static String one(Map<String, List<String>> opts, String name) {
+    List<String> v = opts.get(name);
+    return v == null || v.isEmpty() ? "" : v.get(v.size() - 1);
+  }
+
+  static long number(Map<String, List<String>> opts, String name) {
+    try {
+      return Long.parseLong(one(opts, name).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a number, got '" + one(opts, name) + "'");
+    }
+  }
+
+  static Inverter build(Map<String, List<String>> opts) throws IOException {
+    Path dataDir = Path.of(one(opts, "data-dir"));
+    List<String> tokens = tokens(opts, dataDir);
+    EventLog log = LogFactory.open(one(opts, "log"), opts, dataDir);
+    String future = one(opts, "future-cursor");
+    if (!future.equals("error") && !future.equals("live")) {
+      throw new IllegalArgumentException("--future-cursor must be error or live");
+    }
+    return Inverter.builder()
+        .log(log)
+        .check(check(one(opts, "verify")))
+        .publicAddress(new InetSocketAddress(one(opts, "public-host"), (int) number(opts, "public-port")))
+        .ingestAddress(new InetSocketAddress(one(opts, "ingest-host"), (int) number(opts, "ingest-port")))
+        .ingestTokens(tokens)
+        .maxSubscribers((int) number(opts, "max-subscribers"))
+        .futureCursorLive(future.equals("live"))
+        .maxBodyBytes(number(opts, "max-body-bytes"))
+        .drainTimeout(Duration.ofSeconds(5))
+        .build();
+  }
+
+  static EventCheck check(String mode) {
+    switch (mode) {
+      case "off":
+        return EventCheck.NONE;
+      case "strict":
+        return VerifyingCheck.structural();
+      case "indigo":
+      case "lenient":
+        return new VerifyingCheck(dev.atsync.firehose.verify.CommitVerifier.builder().withoutChainChecks()
+            .policy(mode.equals("indigo") ? dev.atsync.firehose.verify.Policy.INDIGO_COMPAT
+                : dev.atsync.firehose.verify.Policy.LENIENT).build());
+      default:
+        throw new IllegalArgumentException("--verify must be strict, indigo, lenient or off");
+    }
+  }
+
+  /**
+   * The configured tokens; when none is configured, one is generated once and kept in
+   * {@code <data-dir>/ingest-token} (owner-only), so the default command works and the secret
+   * is never printed.
+   */
+  static List<String> tokens(Map<String, List<String>> opts, Path dataDir) throws IOException {
+    List<String> tokens = new ArrayList<>();
+    for (String t : opts.getOrDefault("token", List.of())) {
+      if (!t.isBlank()) {
+        tokens.add(t.trim());
+      }
+    }
+    String file = one(opts, "token-file");
+    if (!file.isEmpty()) {
+      for (String line : Files.readAllLines(Path.of(file), StandardCharsets.UTF_8)) {
+        if (!line.isBlank() && !line.startsWith("#")) {
+          tokens.add(line.trim());
+        }
+      }
+    }
+    if (!tokens.isEmpty()) {
+      return tokens;
+    }
+    Path generated = dataDir.resolve("ingest-token");
+    if (!Files.exists(generated)) {
+      Files.createDirectories(dataDir);
+      byte[] random = new byte[32];
+      new SecureRandom().nextBytes(random);
+      Files.writeString(generated, Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "\n");
+      try {
+        Files.setPosixFilePermissions(generated, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system; the directory's permissions apply
+      }
+      LOG.info("no ingest token configured: generated one into {}", generated.toAbsolutePath());
+    } else {
+      LOG.info("no ingest token configured: using {}", generated.toAbsolutePath());
+    }
+    return List.of(Files.readString(generated).trim());
+  }
+}

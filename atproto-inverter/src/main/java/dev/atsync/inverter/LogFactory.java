@@ -1,0 +1,37 @@
+package dev.atsync.inverter;
+
+import dev.atsync.inverter.log.EventLog;
+import dev.atsync.inverter.log.InMemoryEventLog;
+import dev.atsync.inverter.log.Retention;
+import dev.atsync.inverter.log.SqliteEventLog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** Opens the event log the standalone server's {@code --log} option names. */
+final class LogFactory {
+  private LogFactory() {}
+
+  static EventLog open(String kind, Map<String, List<String>> opts, Path dataDir) {
+    long floor = InverterMain.number(opts, "seq-floor");
+    if (floor < 1) {
+      throw new IllegalArgumentException("--seq-floor must be at least 1");
+    }
+    long hours = InverterMain.number(opts, "retention-hours");
+    long count = InverterMain.number(opts, "retention-events");
+    Retention retention = new Retention(hours > 0 ? Optional.of(Duration.ofHours(hours)) : Optional.empty(),
+        count > 0 ? OptionalLong.of(count) : OptionalLong.empty());
+    switch (kind) {
+      case "sqlite":
+        return SqliteEventLog.open(dataDir, new SqliteEventLog.Settings(floor, retention, Duration.ofMinutes(10),
+            Duration.ofSeconds(10)));
+      case "memory":
+        return new InMemoryEventLog(floor);
+      default:
+        throw new IllegalArgumentException("--log must be sqlite or memory, got '" + kind + "'");
+    }
+  }
+}

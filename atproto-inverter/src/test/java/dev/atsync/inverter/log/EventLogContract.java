@@ -1,0 +1,212 @@
+package dev.atsync.inverter.log;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link EventLog} must do; each implementation's test subclasses this. */
+abstract class EventLogContract {
+  private static final AtomicLong REV = new AtomicLong(1_000_000);
+  final List<EventLog> opened = new ArrayList<>();
+
+  /** A fresh, empty log whose first seq is at least {@code floor}. */
+  abstract EventLog create(long floor);
+
+  EventLog log(long floor) {
+    EventLog l = create(floor);
+    opened.add(l);
+    return l;
+  }
+
+  @AfterEach
+  void closeAll() {
+    for (EventLog l : opened) {
+      l.close();
+    }
+  }
+
+  static String rev() {
+    return dev.atsync.syntax.Tid.of(1_700_000_000_000_000L + REV.incrementAndGet(), 0).toString();
+  }
+
+  static LogEvent commit(String did, String rev) {
+    return new LogEvent(did, Optional.of(rev), "#commit", (did + "/" + rev).getBytes(StandardCharsets.UTF_8));
+  }
+
+  static LogEvent identity(String did, int n) {
+    return new LogEvent(did, Optional.empty(), "#identity", (did + "#" + n).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void assignsStrictlyIncreasingSeqsFromTheFloor() {
+    EventLog log = log(1000);
+    assertEquals(999, log.lastSeq());
+    assertEquals(1000, log.oldestSeq());
+    assertEquals(List.of(), log.readAfter(0, 10));
+    AppendResult a = log.append(List.of(identity("did:plc:a", 1), identity("did:plc:b", 1)));
+    assertEquals(List.of(1000L, 1001L), a.seqs());
+    assertEquals(0, a.duplicates());
+    assertEquals(List.of(1002L), log.append(List.of(commit("did:plc:a", rev()))).seqs());
+    assertEquals(1002, log.lastSeq());
+    assertEquals(1000, log.oldestSeq());
+    List<LoggedEvent> all = log.readAfter(0, 10);
+    assertEquals(List.of(1000L, 1001L, 1002L), all.stream().map(LoggedEvent::seq).toList());
+    assertArrayEquals("did:plc:a#1".getBytes(StandardCharsets.UTF_8), all.get(0).frame());
+    assertEquals("#identity", all.get(0).type());
+    assertEquals(List.of(1002L), log.readAfter(1001, 10).stream().map(LoggedEvent::seq).toList());
+    assertEquals(List.of(), log.readAfter(1002, 10));
+    assertEquals(1, log.readAfter(999, 1).size());
+    assertThrows(IllegalArgumentException.class, () -> log.append(List.of()));
+  }
+
+  @Test
+  void revsMustIncreasePerAccountAndStaleBatchesStoreNothing() {
+    EventLog log = log(1);
+    String r1 = rev();
+    String r2 = rev();
+    String r3 = rev();
+    log.append(List.of(commit("did:plc:a", r2)));
+    assertEquals(Optional.of(r2), log.currentRev("did:plc:a"));
+    StaleRevException older = assertThrows(StaleRevException.class,
+        () -> log.append(List.of(commit("did:plc:a", r1))));
+    assertEquals("did:plc:a", older.did());
+    assertEquals(r1, older.offeredRev());
+    assertEquals(Optional.of(r2), older.currentRev());
+    assertThrows(StaleRevException.class, () -> log.append(List.of(new LogEvent("did:plc:a", Optional.of(r2),
+        "#commit", "other bytes".getBytes(StandardCharsets.UTF_8)))));
+    // within one batch: the second commit must be after the first, else nothing of it is stored
+    long before = log.lastSeq();
+    assertThrows(StaleRevException.class, () -> log.append(List.of(identity("did:plc:b", 1),
+        commit("did:plc:a", r3), commit("did:plc:a", r1))));
+    assertEquals(before, log.lastSeq());
+    assertEquals(Optional.of(r2), log.currentRev("did:plc:a"));
+    assertEquals(Optional.empty(), log.currentRev("did:plc:b"));
+    // other accounts are independent
+    log.append(List.of(commit("did:plc:b", r1)));
+  }
+
+  @Test
+  void retriesAreAnsweredWithTheOriginalSeqs() {
+    EventLog log = log(1);
+    List<LogEvent> batch = List.of(identity("did:plc:a", 1), commit("did:plc:a", rev()));
+    List<Long> first = log.append(batch).seqs();
+    long last = log.lastSeq();
+    AppendResult retry = log.append(batch);
+    assertEquals(first, retry.seqs());
+    assertEquals(2, retry.duplicates());
+    assertEquals(last, log.lastSeq());
+    // a mixed batch stores only the new event
+    LogEvent fresh = commit("did:plc:a", rev());
+    AppendResult mixed = log.append(List.of(batch.get(1), fresh));
+    assertEquals(first.get(1), mixed.seqs().get(0));
+    assertEquals(last + 1, mixed.seqs().get(1));
+    assertEquals(1, mixed.duplicates());
+  }
+
+  @Test
+  void prunesByCountAndNeverReusesSeqs() {
+    EventLog log = log(1);
+    for (int i = 0; i < 10; i++) {
+      log.append(List.of(identity("did:plc:a", i)));
+    }
+    assertEquals(6, log.prune(Retention.ofEvents(4)));
+    assertEquals(7, log.oldestSeq());
+    assertEquals(List.of(7L, 8L, 9L, 10L), log.readAfter(0, 100).stream().map(LoggedEvent::seq).toList());
+    assertEquals(3, log.prune(Retention.ofEvents(1)));
+    assertEquals(List.of(11L), log.append(List.of(identity("did:plc:a", 99))).seqs());
+  }
+
+  @Test
+  void notifiesListenersAfterAppends() {
+    EventLog log = log(1);
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    log.addAppendListener(seen::add);
+    log.append(List.of(identity("did:plc:a", 1)));
+    log.append(List.of(identity("did:plc:a", 2), identity("did:plc:a", 3)));
+    log.append(List.of(identity("did:plc:a", 1)));
+    assertEquals(List.of(1L, 3L), seen);
+  }
+
+  @Test
+  void concurrentAppendsForOneAccountNeverBothPass() throws Exception {
+    EventLog log = log(1);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<String> revs = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        revs.add(rev());
+      }
+      List<String> shuffled = new ArrayList<>(revs);
+      Collections.shuffle(shuffled, new java.util.Random(7));
+      List<Future<?>> futures = new ArrayList<>();
+      List<String> acceptedOrder = new CopyOnWriteArrayList<>();
+      for (String r : shuffled) {
+        futures.add(pool.submit(() -> {
+          try {
+            log.append(List.of(commit("did:plc:race", r)));
+            acceptedOrder.add(r);
+          } catch (StaleRevException expected) {
+            // lost the race to a later rev
+          }
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      List<String> stored = log.readAfter(0, 1000).stream()
+          .map(e -> new String(e.frame(), StandardCharsets.UTF_8).substring("did:plc:race/".length())).toList();
+      List<String> sorted = new ArrayList<>(stored);
+      Collections.sort(sorted);
+      assertEquals(sorted, stored, "stored revs strictly increase in seq order");
+      assertEquals(stored.size(), new java.util.HashSet<>(stored).size());
+      assertTrue(stored.contains(revs.get(revs.size() - 1)) || acceptedOrder.size() == stored.size());
+      assertEquals(acceptedOrder.size(), stored.size(), "every acknowledged append is stored once");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void manyConcurrentWritersGetDenseUniqueSeqs() throws Exception {
+    EventLog log = log(1);
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<List<Long>>> futures = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        int thread = t;
+        futures.add(pool.submit(() -> {
+          List<Long> mine = new ArrayList<>();
+          for (int i = 0; i < 50; i++) {
+            mine.addAll(log.append(List.of(commit("did:plc:w" + thread, rev()))).seqs());
+          }
+          return mine;
+        }));
+      }
+      List<Long> all = new ArrayList<>();
+      for (Future<List<Long>> f : futures) {
+        all.addAll(f.get());
+      }
+      Collections.sort(all);
+      assertEquals(800, all.size());
+      for (int i = 0; i < all.size(); i++) {
+        assertEquals(i + 1, all.get(i));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

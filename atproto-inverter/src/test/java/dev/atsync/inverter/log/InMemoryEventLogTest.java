@@ -1,0 +1,8 @@
+package dev.atsync.inverter.log;
+
+class InMemoryEventLogTest extends EventLogContract {
+  @Override
+  EventLog create(long floor) {
+    return new InMemoryEventLog(floor);
+  }
+}

@@ -1,0 +1,38 @@
+package dev.atsync.repo;
+
+import dev.atsync.cbor.Value;
+import java.util.Objects;
+
+/**
+ * One change a producer asks a {@link Repository} to make.
+ *
+ * @param action create, update or delete
+ * @param path the record
+ * @param record the new record (absent for deletes)
+ */
+public record Write(RepoOp.Action action, RepoPath path, Value.Map record) {
+  /** Validates that creates and updates carry a record and deletes do not. */
+  public Write {
+    Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(path, "path");
+    if ((action == RepoOp.Action.DELETE) != (record == null)) {
+      throw new IllegalArgumentException(action.wire() + " of " + path
+          + (record == null ? " needs a record" : " must not carry a record"));
+    }
+  }
+
+  /** Create {@code path} with {@code record}. */
+  public static Write create(RepoPath path, Value.Map record) {
+    return new Write(RepoOp.Action.CREATE, path, record);
+  }
+
+  /** Replace the record at {@code path}. */
+  public static Write update(RepoPath path, Value.Map record) {
+    return new Write(RepoOp.Action.UPDATE, path, record);
+  }
+
+  /** Delete the record at {@code path}. */
+  public static Write delete(RepoPath path) {
+    return new Write(RepoOp.Action.DELETE, path, null);
+  }
+}
