@@ -23,7 +23,7 @@ class AtprotoJsonTest {
     "{\"a\":|$",
   })
   void rejects(String json, String path) {
-    JsonDataException e = assertThrows(JsonDataException.class, () -> AtprotoJson.parse(json));
+    InvalidJsonException e = assertThrows(InvalidJsonException.class, () -> AtprotoJson.parse(json));
     assertEquals(path, e.path(), e.getMessage());
   }
 
@@ -37,6 +37,6 @@ class AtprotoJsonTest {
   @org.junit.jupiter.api.Test
   void deepNestingRejected() {
     String deep = "[".repeat(200) + "]".repeat(200);
-    assertThrows(JsonDataException.class, () -> AtprotoJson.parse(deep));
+    assertThrows(InvalidJsonException.class, () -> AtprotoJson.parse(deep));
   }
 }
