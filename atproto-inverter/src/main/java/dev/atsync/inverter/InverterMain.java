@@ -233,9 +233,9 @@ public final class InverterMain {
       } catch (UnsupportedOperationException e) {
         // not a POSIX file system; the directory's permissions apply
       }
-      LOG.info("no ingest token configured: generated one into {}", generated.toAbsolutePath());
+      LOG.info("no ingest token configured: generated one into {}", generated.toAbsolutePath().normalize());
     } else {
-      LOG.info("no ingest token configured: using {}", generated.toAbsolutePath());
+      LOG.info("no ingest token configured: using {}", generated.toAbsolutePath().normalize());
     }
     return List.of(Files.readString(generated).trim());
   }
