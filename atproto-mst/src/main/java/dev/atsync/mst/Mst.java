@@ -448,6 +448,133 @@ public final class Mst {
     }
   }
 
+  // ---- diff ----
+
+  /**
+   * What changed from {@code a} to {@code b}. Subtrees with the same CID in both are skipped
+   * unopened, so the cost follows the size of the change, not of the trees; each tree loads what
+   * it must from its own source ({@link MissingBlockException} if a needed node is absent).
+   */
+  public static MstDiff diff(Mst a, Mst b) {
+    List<KeyChange> changes = new ArrayList<>();
+    Map<Cid, byte[]> opened = new LinkedHashMap<>();
+    java.util.Set<Cid> openedInA = new java.util.HashSet<>();
+    DiffCursor x = new DiffCursor(a, null);
+    DiffCursor y = new DiffCursor(b, opened);
+    while (true) {
+      if (x.atEnd() && y.atEnd()) {
+        break;
+      }
+      if (x.atSubtree() && y.atSubtree() && x.ref().cid().equals(y.ref().cid())) {
+        x.pop();
+        y.pop();
+        continue;
+      }
+      if (x.atSubtree() || y.atSubtree()) {
+        // open the higher subtree (both when at the same layer), or whichever faces an entry
+        int lx = x.atSubtree() ? x.layer() : -1;
+        int ly = y.atSubtree() ? y.layer() : -1;
+        if (lx >= ly && x.atSubtree()) {
+          openedInA.add(x.open());
+        }
+        if (ly >= lx && y.atSubtree()) {
+          y.open();
+        }
+        continue;
+      }
+      if (y.atEnd() || (!x.atEnd() && Arrays.compareUnsigned(x.key(), y.key()) < 0)) {
+        changes.add(new KeyChange(x.keyText(), Optional.of(x.value()), Optional.empty()));
+        x.pop();
+      } else if (x.atEnd() || Arrays.compareUnsigned(x.key(), y.key()) > 0) {
+        changes.add(new KeyChange(y.keyText(), Optional.empty(), Optional.of(y.value())));
+        y.pop();
+      } else {
+        if (!x.value().equals(y.value())) {
+          changes.add(new KeyChange(x.keyText(), Optional.of(x.value()), Optional.of(y.value())));
+        }
+        x.pop();
+        y.pop();
+      }
+    }
+    opened.keySet().removeAll(openedInA);
+    return new MstDiff(changes, opened);
+  }
+
+  /**
+   * A flattened in-order view of one tree for {@link #diff}: a stack of pending items, each an
+   * entry or an unopened subtree with its layer.
+   */
+  private static final class DiffCursor {
+    private final BlockSource source;
+    private final Map<Cid, byte[]> opened;
+    private final java.util.ArrayDeque<Object> items = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Integer> layers = new java.util.ArrayDeque<>();
+
+    DiffCursor(Mst tree, Map<Cid, byte[]> opened) {
+      this.source = tree.source;
+      this.opened = opened;
+      if (!tree.isEmpty()) {
+        items.push(new Ref(tree.root));
+        layers.push(tree.layer);
+      }
+    }
+
+    boolean atEnd() {
+      return items.isEmpty();
+    }
+
+    boolean atSubtree() {
+      return !items.isEmpty() && items.peek() instanceof Ref;
+    }
+
+    Ref ref() {
+      return (Ref) items.peek();
+    }
+
+    int layer() {
+      return layers.peek();
+    }
+
+    byte[] key() {
+      return (byte[]) ((Object[]) items.peek())[0];
+    }
+
+    String keyText() {
+      return new String(key(), StandardCharsets.US_ASCII);
+    }
+
+    Cid value() {
+      return (Cid) ((Object[]) items.peek())[1];
+    }
+
+    void pop() {
+      items.pop();
+      layers.pop();
+    }
+
+    /** Replaces the subtree on top with its items; returns its CID. */
+    Cid open() {
+      Ref r = (Ref) items.pop();
+      int l = layers.pop();
+      Node n = r.load(source, "diffing");
+      if (opened != null) {
+        opened.put(n.cid(), n.encoded());
+      }
+      for (int i = n.size(); i >= 0; i--) {
+        if (i < n.size()) {
+          items.push(new Object[] {n.keys[i], n.values[i]});
+          layers.push(l);
+        }
+        Ref child = n.child(i);
+        if (child != null) {
+          items.push(child);
+          layers.push(l - 1);
+        }
+      }
+      return n.cid();
+    }
+  }
+
   // ---- blocks, proofs, diffs ----
 
   /**
