@@ -135,7 +135,7 @@ public final class Mst {
       if (child == null) {
         return Optional.empty();
       }
-      node = child.load(source, "looking up " + key);
+      node = child.load(source, "looking up", key);
     }
   }
 
@@ -165,7 +165,7 @@ public final class Mst {
     }
     int l = layer;
     while (n != null && n.size() == 0 && n.left != null) {
-      n = n.left.load(source, "trimming the root after deleting " + key);
+      n = n.left.load(source, "trimming the root after deleting", key);
       l--;
     }
     if (n == null || n.isEmpty()) {
@@ -186,7 +186,7 @@ public final class Mst {
     }
     Ref gap = node.child(i);
     if (h == l) {
-      Node[] parts = gap == null ? new Node[2] : split(gap.load(source, "inserting " + why), l - 1, k);
+      Node[] parts = gap == null ? new Node[2] : split(gap.load(source, "inserting", why), l - 1, k);
       int n = node.size();
       byte[][] keys = new byte[n + 1][];
       Cid[] values = new Cid[n + 1];
@@ -208,7 +208,7 @@ public final class Mst {
       }
       return new Node(left, keys, values, rights);
     }
-    Node child = gap == null ? chain(k, v, h, l - 1) : insert(gap.load(source, "inserting " + why), l - 1, k, h, v, why);
+    Node child = gap == null ? chain(k, v, h, l - 1) : insert(gap.load(source, "inserting", why), l - 1, k, h, v, why);
     return withChild(node, i, ref(child));
   }
 
@@ -281,7 +281,7 @@ public final class Mst {
     if (gap == null) {
       return node;
     }
-    Node child = gap.load(source, "deleting " + why);
+    Node child = gap.load(source, "deleting", why);
     Node updated = remove(child, l - 1, k, why);
     if (updated == child) {
       return node;
@@ -296,13 +296,13 @@ public final class Mst {
   /** Joins two adjacent subtrees of layer {@code l} (all of {@code a} below all of {@code b}). */
   private Node merge(Ref a, Ref b, int l, String why) {
     if (a == null) {
-      return b == null ? null : b.load(source, "merging around " + why);
+      return b == null ? null : b.load(source, "merging around", why);
     }
     if (b == null) {
-      return a.load(source, "merging around " + why);
+      return a.load(source, "merging around", why);
     }
-    Node x = a.load(source, "merging around " + why);
-    Node y = b.load(source, "merging around " + why);
+    Node x = a.load(source, "merging around", why);
+    Node y = b.load(source, "merging around", why);
     Node mid = merge(x.child(x.size()), y.left, l - 1, why);
     int nx = x.size();
     int ny = y.size();
@@ -646,7 +646,7 @@ public final class Mst {
       if (child == null) {
         return;
       }
-      node = child.load(source, "proving " + new String(k, StandardCharsets.US_ASCII));
+      node = child.load(source, "proving", k);
     }
   }
 
@@ -686,7 +686,7 @@ public final class Mst {
         }
         next = node.child(i);
       }
-      node = next == null ? null : next.load(source, "finding the neighbours of " + new String(k, StandardCharsets.US_ASCII));
+      node = next == null ? null : next.load(source, "finding the neighbours of", k);
     }
     return Optional.ofNullable(best);
   }
