@@ -129,7 +129,7 @@ public final class Mst {
     while (true) {
       int i = node.search(k);
       if (node.hasKeyAt(i, k)) {
-        return Optional.of(node.values[i]);
+        return Optional.of(node.value(i));
       }
       Ref child = node.child(i);
       if (child == null) {
@@ -177,10 +177,10 @@ public final class Mst {
   private Node insert(Node node, int l, byte[] k, int h, Cid v, String why) {
     int i = node.search(k);
     if (node.hasKeyAt(i, k)) {
-      if (node.values[i].equals(v)) {
+      if (node.value(i).equals(v)) {
         return node;
       }
-      Cid[] values = node.values.clone();
+      Cid[] values = node.values().clone();
       values[i] = v;
       return new Node(node.left, node.keys, values, node.rights);
     }
@@ -192,13 +192,13 @@ public final class Mst {
       Cid[] values = new Cid[n + 1];
       Ref[] rights = new Ref[n + 1];
       System.arraycopy(node.keys, 0, keys, 0, i);
-      System.arraycopy(node.values, 0, values, 0, i);
+      System.arraycopy(node.values(), 0, values, 0, i);
       System.arraycopy(node.rights, 0, rights, 0, i);
       keys[i] = k;
       values[i] = v;
       rights[i] = ref(parts[1]);
       System.arraycopy(node.keys, i, keys, i + 1, n - i);
-      System.arraycopy(node.values, i, values, i + 1, n - i);
+      System.arraycopy(node.values(), i, values, i + 1, n - i);
       System.arraycopy(node.rights, i, rights, i + 1, n - i);
       Ref left = node.left;
       if (i == 0) {
@@ -241,13 +241,13 @@ public final class Mst {
     } else {
       Ref[] rights = Arrays.copyOf(node.rights, i);
       rights[i - 1] = ref(sub[0]);
-      left = new Node(node.left, Arrays.copyOf(node.keys, i), Arrays.copyOf(node.values, i), rights);
+      left = new Node(node.left, Arrays.copyOf(node.keys, i), Arrays.copyOf(node.values(), i), rights);
     }
     Node right;
     if (i == n) {
       right = sub[1] == null ? null : new Node(ref(sub[1]), new byte[0][], new Cid[0], new Ref[0]);
     } else {
-      right = new Node(ref(sub[1]), Arrays.copyOfRange(node.keys, i, n), Arrays.copyOfRange(node.values, i, n),
+      right = new Node(ref(sub[1]), Arrays.copyOfRange(node.keys, i, n), Arrays.copyOfRange(node.values(), i, n),
           Arrays.copyOfRange(node.rights, i, n));
     }
     return new Node[] {left, right};
@@ -263,10 +263,10 @@ public final class Mst {
       Cid[] values = new Cid[n - 1];
       Ref[] rights = new Ref[n - 1];
       System.arraycopy(node.keys, 0, keys, 0, i);
-      System.arraycopy(node.values, 0, values, 0, i);
+      System.arraycopy(node.values(), 0, values, 0, i);
       System.arraycopy(node.rights, 0, rights, 0, i);
       System.arraycopy(node.keys, i + 1, keys, i, n - i - 1);
-      System.arraycopy(node.values, i + 1, values, i, n - i - 1);
+      System.arraycopy(node.values(), i + 1, values, i, n - i - 1);
       System.arraycopy(node.rights, i + 1, rights, i, n - i - 1);
       Ref left = node.left;
       if (i == 0) {
@@ -311,8 +311,8 @@ public final class Mst {
     Ref[] rights = new Ref[nx + ny];
     System.arraycopy(x.keys, 0, keys, 0, nx);
     System.arraycopy(y.keys, 0, keys, nx, ny);
-    System.arraycopy(x.values, 0, values, 0, nx);
-    System.arraycopy(y.values, 0, values, nx, ny);
+    System.arraycopy(x.values(), 0, values, 0, nx);
+    System.arraycopy(y.values(), 0, values, nx, ny);
     System.arraycopy(x.rights, 0, rights, 0, nx);
     System.arraycopy(y.rights, 0, rights, nx, ny);
     Ref left = x.left;
@@ -325,12 +325,7 @@ public final class Mst {
   }
 
   private static Node withChild(Node node, int i, Ref child) {
-    if (i == 0) {
-      return new Node(child, node.keys, node.values, node.rights);
-    }
-    Ref[] rights = node.rights.clone();
-    rights[i - 1] = child;
-    return new Node(node.left, node.keys, node.values, rights);
+    return node.withChild(i, child);
   }
 
   private static Ref ref(Node n) {
@@ -422,7 +417,7 @@ public final class Mst {
           return;
         }
         if (prefix == null || startsWith(k, prefix)) {
-          next = new Entry(new String(k, StandardCharsets.US_ASCII), n.values[i]);
+          next = new Entry(new String(k, StandardCharsets.US_ASCII), n.value(i));
           return;
         }
       }
@@ -562,7 +557,7 @@ public final class Mst {
       }
       for (int i = n.size(); i >= 0; i--) {
         if (i < n.size()) {
-          items.push(new Object[] {n.keys[i], n.values[i]});
+          items.push(new Object[] {n.keys[i], n.value(i)});
           layers.push(l);
         }
         Ref child = n.child(i);

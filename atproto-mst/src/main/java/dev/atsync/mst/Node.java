@@ -14,8 +14,17 @@ final class Node {
 
   final Ref left;
   final byte[][] keys;
-  final Cid[] values;
   final Ref[] rights;
+  /** The values, or null while they are still only offsets into {@link #src}. */
+  private volatile Cid[] values;
+  /**
+   * A decoded node keeps its value CIDs as offsets into its block until something needs them:
+   * most nodes an inversion opens are only searched, and a node copied along a changed path is
+   * re-encoded from the raw CID bytes, so building CID objects for every entry would dominate
+   * the decoding cost.
+   */
+  private final byte[] src;
+  private final int[] valueAt;
   private byte[] encoded;
   private Cid cid;
 
@@ -24,6 +33,61 @@ final class Node {
     this.keys = keys;
     this.values = values;
     this.rights = rights;
+    this.src = null;
+    this.valueAt = null;
+  }
+
+  /** A node whose values are the (already validated) 36-byte CIDs at {@code valueAt} in {@code src}. */
+  Node(Ref left, byte[][] keys, byte[] src, int[] valueAt, Ref[] rights) {
+    this.left = left;
+    this.keys = keys;
+    this.values = null;
+    this.rights = rights;
+    this.src = src;
+    this.valueAt = valueAt;
+  }
+
+  /** All values (materialized on first call for a decoded node). Callers must not modify the array. */
+  Cid[] values() {
+    Cid[] v = values;
+    if (v == null) {
+      v = new Cid[keys.length];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = Cid.decode(src, valueAt[i], Cid.BINARY_LENGTH);
+      }
+      values = v;
+    }
+    return v;
+  }
+
+  /** The value of entry {@code i}. */
+  Cid value(int i) {
+    Cid[] v = values;
+    return v != null ? v[i] : Cid.decode(src, valueAt[i], Cid.BINARY_LENGTH);
+  }
+
+  /** Writes entry {@code i}'s value CID (36 bytes) at {@code off}; returns the offset after it. */
+  int writeValue(int i, byte[] out, int off) {
+    Cid[] v = values;
+    if (v != null) {
+      return v[i].writeTo(out, off);
+    }
+    System.arraycopy(src, valueAt[i], out, off, Cid.BINARY_LENGTH);
+    return off + Cid.BINARY_LENGTH;
+  }
+
+  /** This node with child {@code i} (0 = left) replaced, values still lazy if they were. */
+  Node withChild(int i, Ref child) {
+    Ref l = left;
+    Ref[] r = rights;
+    if (i == 0) {
+      l = child;
+    } else {
+      r = rights.clone();
+      r[i - 1] = child;
+    }
+    Cid[] v = values;
+    return v != null ? new Node(l, keys, v, r) : new Node(l, keys, src, valueAt, r);
   }
 
   int size() {

@@ -69,7 +69,8 @@ final class NodeCodec {
       o = node.rights[i] == null ? nul(out, o) : link(out, o, node.rights[i].cid());
       out[o++] = 0x61;
       out[o++] = 'v';
-      o = link(out, o, node.values[i]);
+      o = linkHead(out, o);
+      o = node.writeValue(i, out, o);
     }
     out[o++] = 0x61;
     out[o++] = 'l';
@@ -109,6 +110,15 @@ final class NodeCodec {
     return o + 1;
   }
 
+  private static int linkHead(byte[] out, int o) {
+    out[o++] = (byte) 0xd8;
+    out[o++] = 0x2a;
+    out[o++] = 0x58;
+    out[o++] = 0x25;
+    out[o++] = 0x00;
+    return o;
+  }
+
   private static int link(byte[] out, int o, Cid cid) {
     out[o++] = (byte) 0xd8;
     out[o++] = 0x2a;
@@ -132,7 +142,7 @@ final class NodeCodec {
       throw r.fail("entry list of " + n + " entries cannot fit in the node");
     }
     byte[][] keys = new byte[n][];
-    Cid[] values = new Cid[n];
+    int[] valueAt = new int[n];
     Node.Ref[] rights = new Node.Ref[n];
     byte[] prev = null;
     for (int i = 0; i < n; i++) {
@@ -171,7 +181,7 @@ final class NodeCodec {
       Cid t = r.nullOrLink("subtree t");
       rights[i] = t == null ? null : new Node.Ref(t);
       r.expectKey('v');
-      values[i] = r.link("value v");
+      valueAt[i] = r.checkedLink("value v");
       keys[i] = key;
       prev = key;
     }
@@ -181,7 +191,7 @@ final class NodeCodec {
     if (r.pos != b.length) {
       throw r.fail((b.length - r.pos) + " bytes after the node");
     }
-    Node node = new Node(l == null ? null : new Node.Ref(l), keys, values, rights);
+    Node node = new Node(l == null ? null : new Node.Ref(l), keys, b, valueAt, rights);
     node.knownCid(cid, b);
     return node;
   }
@@ -273,6 +283,25 @@ final class NodeCodec {
         return null;
       }
       return link(what);
+    }
+
+    /** Validates a link without building the CID; returns the offset of its 36 bytes. */
+    int checkedLink(String what) {
+      int at = pos;
+      if (b.length - pos < LINK || (b[pos] & 0xFF) != 0xd8 || b[pos + 1] != 0x2a || (b[pos + 2] & 0xFF) != 0x58
+          || b[pos + 3] != 0x25 || b[pos + 4] != 0x00) {
+        throw fail("expected " + what + " as a CID link");
+      }
+      try {
+        if (Cid.prefixLength(b, pos + 5, pos + 5 + Cid.BINARY_LENGTH) != Cid.BINARY_LENGTH) {
+          throw fail("expected " + what + " as a 36-byte CID");
+        }
+      } catch (InvalidCidException e) {
+        throw new MstException("MST node has an invalid CID for " + (entry >= 0 ? "entry " + entry + " " : "") + what
+            + " (at byte " + at + "): " + e.getMessage(), cid, e);
+      }
+      pos += LINK;
+      return at + 5;
     }
 
     Cid link(String what) {
