@@ -175,6 +175,7 @@ public final class Mst {
   }
 
   private Node insert(Node node, int l, byte[] k, int h, Cid v, String why) {
+    belowRoot(node, l);
     int i = node.search(k);
     if (node.hasKeyAt(i, k)) {
       if (node.value(i).equals(v)) {
@@ -231,6 +232,7 @@ public final class Mst {
 
   /** Splits a subtree of layer {@code l} around {@code k} (absent) into the parts below and above it. */
   private Node[] split(Node node, int l, byte[] k) {
+    belowRoot(node, l);
     int i = node.search(k);
     Ref gap = node.child(i);
     Node[] sub = gap == null ? new Node[2] : split(gap.load(source, "splitting at a new key"), l - 1, k);
@@ -255,6 +257,7 @@ public final class Mst {
 
   /** The subtree without {@code k}; the same node if absent; {@code null} if nothing is left. */
   private Node remove(Node node, int l, byte[] k, String why) {
+    belowRoot(node, l);
     int i = node.search(k);
     if (node.hasKeyAt(i, k)) {
       Node merged = merge(node.child(i), node.child(i + 1), l - 1, why);
@@ -303,6 +306,7 @@ public final class Mst {
     }
     Node x = a.load(source, "merging around", why);
     Node y = b.load(source, "merging around", why);
+    belowRoot(x, l);
     Node mid = merge(x.child(x.size()), y.left, l - 1, why);
     int nx = x.size();
     int ny = y.size();
@@ -328,6 +332,20 @@ public final class Mst {
     return node.withChild(i, child);
   }
 
+  /** The deepest layer a key can have: SHA-256 has 256 bits, two per layer. */
+  static final int MAX_LAYER = 128;
+
+  /**
+   * Stops recursion into malformed trees (subtrees hanging below layer 0, or chains of empty
+   * nodes deeper than any key height), which would otherwise recurse without bound.
+   */
+  private static void belowRoot(Node node, int l) {
+    if (l < 0) {
+      throw new MstException("node lies below layer 0 (the tree is deeper than its keys' heights allow)",
+          node.cid());
+    }
+  }
+
   private static Ref ref(Node n) {
     return n == null ? null : new Ref(n);
   }
@@ -340,6 +358,9 @@ public final class Mst {
       }
       n = n.left.load(source, "finding the root's layer");
       depth++;
+      if (depth > MAX_LAYER) {
+        throw new MstException("root has a chain of more than " + MAX_LAYER + " entry-less nodes", null);
+      }
     }
     return MstKeys.height(n.keys[0]) + depth;
   }
@@ -586,16 +607,17 @@ public final class Mst {
   /** Every node of the tree (loading all of it), in depth-first order. */
   public Map<Cid, byte[]> allNodes() {
     Map<Cid, byte[]> out = new LinkedHashMap<>();
-    collectAll(root, out);
+    collectAll(root, layer, out);
     return out;
   }
 
-  private void collectAll(Node n, Map<Cid, byte[]> out) {
+  private void collectAll(Node n, int l, Map<Cid, byte[]> out) {
+    belowRoot(n, l);
     out.put(n.cid(), n.encoded());
     for (int i = 0; i <= n.size(); i++) {
       Ref child = n.child(i);
       if (child != null) {
-        collectAll(child.load(source, "walking the whole tree"), out);
+        collectAll(child.load(source, "walking the whole tree"), l - 1, out);
       }
     }
   }
