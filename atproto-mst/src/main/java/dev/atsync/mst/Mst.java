@@ -532,6 +532,9 @@ public final class Mst {
       if (!tree.isEmpty()) {
         items.push(new Ref(tree.root));
         layers.push(tree.layer);
+      } else if (opened != null) {
+        // the empty tree still has a root block, which has no items to open
+        opened.put(tree.root.cid(), tree.root.encoded());
       }
     }
 

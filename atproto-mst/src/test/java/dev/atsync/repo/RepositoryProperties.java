@@ -145,6 +145,13 @@ class RepositoryProperties {
     Map<String, Cid> all = new LinkedHashMap<>();
     tree.entries().forEach(e -> all.put(e.key(), e.value()));
     assertEquals(records, all.size());
+    List<String> posts = new ArrayList<>();
+    repo.records(dev.atsync.syntax.Nsid.parse("app.bsky.feed.post")).forEach(e -> posts.add(e.key()));
+    assertEquals(new ArrayList<>(all.keySet()), posts);
+    for (String p : posts) {
+      Cid c = repo.recordCid(RepoPath.parse(p)).orElseThrow();
+      assertEquals(c, Cid.ofDagCbor(repo.record(RepoPath.parse(p)).orElseThrow()));
+    }
     for (Cid c : all.values()) {
       assertTrue(car.blocks().containsKey(c));
     }
