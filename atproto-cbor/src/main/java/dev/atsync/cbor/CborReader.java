@@ -312,11 +312,38 @@ public final class CborReader {
         break;
       }
       case LINK:
-        readLink();
+        skipLink();
         break;
       default:
         consume();
     }
+  }
+
+  /** Validates a link as {@link #readLink()} does, without building the {@link Cid}. */
+  private void skipLink() {
+    expect(Value.Kind.LINK);
+    int tagAt = pos;
+    pos += headLen;
+    headPos = -1;
+    head();
+    if (headMajor != MAJOR_BYTES) {
+      throw fail(Rule.INVALID_CID, "tag 42 must wrap a byte string", pos);
+    }
+    int off = pos + headLen;
+    int len = (int) headArg;
+    if (len < 1 || buf[off] != 0) {
+      throw fail(Rule.INVALID_CID, "CID bytes must start with the 0x00 multibase prefix", off);
+    }
+    try {
+      if (Cid.prefixLength(buf, off + 1, off + len) != len - 1) {
+        throw fail(Rule.INVALID_CID, "link at " + tagAt + ": trailing bytes after the CID", off + 1 + Cid.BINARY_LENGTH);
+      }
+    } catch (InvalidCidException e) {
+      throw new CborException(Rule.INVALID_CID, "link at " + tagAt + ": " + e.detail(), e.offset() >= 0 ? e.offset() : off);
+    }
+    pos = off + len;
+    headPos = -1;
+    itemDone();
   }
 
   private boolean atKey() {

@@ -193,7 +193,7 @@ public final class Inverter implements AutoCloseable {
     private InetSocketAddress publicAddress = new InetSocketAddress(2470);
     private InetSocketAddress ingestAddress = new InetSocketAddress("127.0.0.1", 2471);
     private final List<String> tokens = new ArrayList<>();
-    private EventCheck check = EventCheck.NONE;
+    private EventCheck check = VerifyingCheck.structural();
     private FrameLimits frameLimits = FrameLimits.DEFAULT;
     private int maxFramesPerRequest = 1000;
     private long maxBodyBytes = 16L * 1024 * 1024;
@@ -240,7 +240,11 @@ public final class Inverter implements AutoCloseable {
       return this;
     }
 
-    /** A check every event passes before it is stored, such as commit verification. */
+    /**
+     * The check every event passes before it is stored (default: {@link VerifyingCheck#structural()},
+     * strict commit verification without signatures; give a {@link VerifyingCheck} over a verifier
+     * with a key source to check signatures too, or {@link EventCheck#NONE} to trust the posters).
+     */
     public Builder check(EventCheck check) {
       this.check = Objects.requireNonNull(check);
       return this;

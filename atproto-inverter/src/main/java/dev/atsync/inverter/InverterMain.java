@@ -47,6 +47,8 @@ public final class InverterMain {
     option("max-subscribers", "1000", "most concurrent subscribeRepos connections");
     option("future-cursor", "error", "cursor ahead of the log: error (FutureCursor, as specified) or live");
     option("max-body-bytes", "16777216", "largest POST /events body");
+    option("verify", "strict", "commit verification before storing: strict, indigo (what the Go relay drops),"
+        + " lenient (log only) or off");
   }
 
   private InverterMain() {}
@@ -170,6 +172,7 @@ public final class InverterMain {
     }
     return Inverter.builder()
         .log(log)
+        .check(check(one(opts, "verify")))
         .publicAddress(new InetSocketAddress(one(opts, "public-host"), (int) number(opts, "public-port")))
         .ingestAddress(new InetSocketAddress(one(opts, "ingest-host"), (int) number(opts, "ingest-port")))
         .ingestTokens(tokens)
@@ -178,6 +181,22 @@ public final class InverterMain {
         .maxBodyBytes(number(opts, "max-body-bytes"))
         .drainTimeout(Duration.ofSeconds(5))
         .build();
+  }
+
+  static EventCheck check(String mode) {
+    switch (mode) {
+      case "off":
+        return EventCheck.NONE;
+      case "strict":
+        return VerifyingCheck.structural();
+      case "indigo":
+      case "lenient":
+        return new VerifyingCheck(dev.atsync.firehose.verify.CommitVerifier.builder().withoutChainChecks()
+            .policy(mode.equals("indigo") ? dev.atsync.firehose.verify.Policy.INDIGO_COMPAT
+                : dev.atsync.firehose.verify.Policy.LENIENT).build());
+      default:
+        throw new IllegalArgumentException("--verify must be strict, indigo, lenient or off");
+    }
   }
 
   /**

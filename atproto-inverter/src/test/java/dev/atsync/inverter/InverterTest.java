@@ -46,7 +46,8 @@ class InverterTest {
         .log(log)
         .publicAddress(new InetSocketAddress("127.0.0.1", 0))
         .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestTokens(List.of(TOKEN)))
+        .ingestTokens(List.of(TOKEN))
+        .check(EventCheck.NONE))
         .build()
         .start();
     return inverter;

@@ -42,7 +42,8 @@ class StandaloneCrashTest {
     return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), InverterMain.class.getName(),
         "--public-host", "127.0.0.1", "--public-port", String.valueOf(pub),
-        "--ingest-port", String.valueOf(ingest), "--data-dir", data.toString(), "--token", TOKEN)
+        "--ingest-port", String.valueOf(ingest), "--data-dir", data.toString(), "--token", TOKEN,
+        "--verify", "off")
         .redirectErrorStream(true).redirectOutput(data.resolve("server.log").toFile()).start();
   }
 

@@ -6,7 +6,10 @@ import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.math.ec.ECCurve;
+import org.bouncycastle.math.ec.ECFieldElement;
 import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.WNafPreCompInfo;
+import org.bouncycastle.math.ec.WNafUtil;
 import org.bouncycastle.math.ec.custom.sec.SecP256K1Curve;
 import org.bouncycastle.math.ec.custom.sec.SecP256R1Curve;
 
@@ -29,6 +32,23 @@ public enum Curve {
   private final X9ECParameters params;
   private final ECDomainParameters domain;
   private final BigInteger halfOrder;
+  private final BigInteger fieldPrime;
+
+  /**
+   * wNAF window for the base point in verification. BouncyCastle configures G with width 8; 10
+   * measured about 5% faster for verification on secp256k1 (the interleaved multiplication is
+   * dominated by its 128 doublings, so wider tables only trim the additions). The table is built
+   * once per curve: 2^(10-2) odd multiples, their negations and, for secp256k1, their
+   * endomorphism images, about 200 KB.
+   */
+  static final int BASE_POINT_WINDOW = 10;
+
+  /**
+   * wNAF window for cached public keys: 6 (16 odd multiples) instead of BouncyCastle's default 5
+   * for 128-bit GLV half-scalars. Costs about 13 KB per key actually used for verification, built
+   * lazily on its first verification.
+   */
+  static final int PUBLIC_KEY_WINDOW = 6;
 
   Curve(String jwtAlg, String bcName, int multicodec) {
     this.jwtAlg = jwtAlg;
@@ -41,6 +61,43 @@ public enum Curve {
     }
     this.domain = new ECDomainParameters(params);
     this.halfOrder = params.getN().shiftRight(1);
+    this.fieldPrime = c.getField().getCharacteristic();
+    if (c.getCoordinateSystem() != ECCurve.COORD_JACOBIAN) {
+      // xCoordinateMatches relies on Jacobian coordinates.
+      throw new IllegalStateException(bcName + " does not use Jacobian coordinates");
+    }
+    configureWindow(domain.getG(), BASE_POINT_WINDOW);
+  }
+
+  /**
+   * Asks BouncyCastle to use at least {@code width} for the wNAF table of {@code point}; the
+   * table itself is built on first use and stored on the point instance.
+   */
+  static void configureWindow(ECPoint point, int width) {
+    point.getCurve().precompute(point, WNafUtil.PRECOMP_NAME, existing -> {
+      if (existing instanceof WNafPreCompInfo && ((WNafPreCompInfo) existing).getConfWidth() >= width) {
+        return existing;
+      }
+      WNafPreCompInfo info = new WNafPreCompInfo();
+      info.setConfWidth(width);
+      return info;
+    });
+  }
+
+  /**
+   * Whether the affine x of the Jacobian point {@code p} (not infinity), reduced mod n, equals
+   * {@code r}; compares {@code X == r * Z^2} (and {@code (r + n) * Z^2}, since {@code x} can
+   * exceed n) so that verification needs no field inversion.
+   */
+  boolean xCoordinateMatches(ECPoint p, BigInteger r) {
+    ECCurve c = params.getCurve();
+    ECFieldElement x = p.getXCoord();
+    ECFieldElement zz = p.getZCoord(0).square();
+    if (c.fromBigInteger(r).multiply(zz).equals(x)) {
+      return true;
+    }
+    BigInteger rPlusN = r.add(params.getN());
+    return rPlusN.compareTo(fieldPrime) < 0 && c.fromBigInteger(rPlusN).multiply(zz).equals(x);
   }
 
   /** The JWT / JWS algorithm name: {@code ES256} or {@code ES256K}. */

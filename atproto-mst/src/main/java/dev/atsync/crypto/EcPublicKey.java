@@ -22,6 +22,7 @@ final class EcPublicKey implements PublicKey {
   EcPublicKey(Curve curve, ECPoint point) {
     this.curve = curve;
     this.point = point.normalize();
+    Curve.configureWindow(this.point, Curve.PUBLIC_KEY_WINDOW);
     this.compressed = this.point.getEncoded(true);
   }
 
@@ -50,11 +51,8 @@ final class EcPublicKey implements PublicKey {
     BigInteger w = BigIntegers.modOddInverseVar(n, s);
     BigInteger u1 = e.multiply(w).mod(n);
     BigInteger u2 = r.multiply(w).mod(n);
-    ECPoint sum = ECAlgorithms.sumOfTwoMultiplies(curve.generator(), u1, point, u2).normalize();
-    if (sum.isInfinity()) {
-      return false;
-    }
-    return sum.getAffineXCoord().toBigInteger().mod(n).equals(r);
+    ECPoint sum = ECAlgorithms.sumOfTwoMultiplies(curve.generator(), u1, point, u2);
+    return !sum.isInfinity() && curve.xCoordinateMatches(sum, r);
   }
 
   static byte[] sha256(byte[] message) {

@@ -24,7 +24,12 @@ final class PublicKeyCodec {
    * base58 decoding is quadratic in the input length.
    */
   static final int MAX_TEXT_LENGTH = 128;
-  static final int CACHE_CAPACITY = 8192;
+  /**
+   * Entries, not keys: one key can sit under its did:key, multibase and raw forms. Each key used
+   * for verification also carries its wNAF table (about 13 KB), so this bounds the cache to
+   * tens of megabytes.
+   */
+  static final int CACHE_CAPACITY = 4096;
 
   private static final ConcurrentHashMap<String, EcPublicKey> CACHE = new ConcurrentHashMap<>();
 

@@ -30,6 +30,13 @@ class KeyEncodingTest {
   }
 
   @Test
+  void bouncyCastleCustomCurvesAreUsed() {
+    assertTrue(Curve.SECP256K1.ecCurve() instanceof org.bouncycastle.math.ec.custom.sec.SecP256K1Curve);
+    assertTrue(Curve.P256.ecCurve() instanceof org.bouncycastle.math.ec.custom.sec.SecP256R1Curve);
+    assertTrue(Curve.SECP256K1.ecCurve().getEndomorphism() != null, "GLV endomorphism available");
+  }
+
+  @Test
   void didKeyPrefixesMatchCurve() {
     assertEquals(Curve.SECP256K1, PublicKey.fromDidKey(K256_DID).curve());
     assertEquals(Curve.P256, PublicKey.fromDidKey(P256_DID).curve());

@@ -1,0 +1,47 @@
+package dev.atsync.inverter;
+
+import dev.atsync.firehose.Frame;
+import dev.atsync.firehose.StreamEvent;
+import dev.atsync.firehose.verify.CommitVerifier;
+import dev.atsync.firehose.verify.Finding;
+import dev.atsync.firehose.verify.Verdict;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The inverter's default {@link EventCheck}: every {@code #commit} and {@code #sync} is verified
+ * with a {@link CommitVerifier} before it is stored (structure, CAR, commit object, ops in the
+ * tree, inversion to {@code prevData}; signatures when the verifier has a key source). A message
+ * the verifier finds invalid refuses its batch with 400 {@code InvalidCommit}, naming the frame,
+ * the reason code and what was found. Warnings are accepted.
+ *
+ * <p>Rev order is the log's job (409), so the default verifier runs without chain checks; a
+ * verifier with chain checks should not be shared with other consumers, since refused batches do
+ * not advance it.
+ */
+public final class VerifyingCheck implements EventCheck {
+  private final CommitVerifier verifier;
+
+  /** Checks with {@code verifier}. */
+  public VerifyingCheck(CommitVerifier verifier) {
+    this.verifier = verifier;
+  }
+
+  /** Strict verification without chain checks or signatures: structure and inversion. */
+  public static VerifyingCheck structural() {
+    return new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().build());
+  }
+
+  @Override
+  public void check(int index, Frame frame, StreamEvent event) {
+    Verdict v = verifier.verify(event);
+    if (v.accepted()) {
+      return;
+    }
+    Finding f = v.cause().orElseThrow();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("frame", index);
+    details.put("reason", f.reason().name());
+    throw new IngestRejectedException(400, "InvalidCommit", "frame " + index + ": " + f, details);
+  }
+}

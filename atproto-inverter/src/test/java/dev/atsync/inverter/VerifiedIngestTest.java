@@ -1,0 +1,82 @@
+package dev.atsync.inverter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atsync.cbor.Value;
+import dev.atsync.crypto.Curve;
+import dev.atsync.crypto.PrivateKey;
+import dev.atsync.firehose.CommitEvent;
+import dev.atsync.firehose.Frame;
+import dev.atsync.firehose.verify.CommitVerifier;
+import dev.atsync.firehose.verify.KeySource;
+import dev.atsync.inverter.log.InMemoryEventLog;
+import dev.atsync.repo.BlockStore;
+import dev.atsync.repo.RepoPath;
+import dev.atsync.repo.Repository;
+import dev.atsync.repo.Write;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Real commits from a repository go through the default verifying check; forged ones do not. */
+class VerifiedIngestTest {
+  static final String DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+
+  static Value.Map post(String text) {
+    return new Value.Map(Map.of("$type", Value.of("app.bsky.feed.post"), "text", Value.of(text),
+        "createdAt", Value.of("2026-11-23T07:00:00.000Z")));
+  }
+
+  Inverter inverter(EventCheck check) {
+    return Inverter.builder().log(new InMemoryEventLog(1)).publicAddress(new InetSocketAddress("127.0.0.1", 0))
+        .inProcessIngestOnly().check(check).build().start();
+  }
+
+  @Test
+  void realCommitsPassAndBrokenOnesAreRefusedWithTheReason() {
+    PrivateKey key = PrivateKey.generate(Curve.SECP256K1);
+    Repository repo = Repository.create(DID, key, BlockStore.inMemory());
+    try (Inverter inv = inverter(VerifyingCheck.structural())) {
+      for (int i = 0; i < 5; i++) {
+        CommitEvent e = CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "p" + i),
+            post("hello " + i)))), 1, Instant.now());
+        assertEquals(1, inv.publish(List.of(e.toFrame())).size());
+      }
+      CommitEvent next = CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "x"),
+          post("x")))), 1, Instant.now());
+      CommitEvent wrongPrev = new CommitEvent(1, false, false, next.repo(), next.commit(), next.rev(), next.since(),
+          next.blocks(), next.ops(), next.blobs(), Optional.of(next.commit()), next.time());
+      IngestRejectedException e = assertThrows(IngestRejectedException.class,
+          () -> inv.publish(List.of(next.toFrame(), wrongPrev.toFrame())));
+      assertEquals(400, e.status());
+      assertEquals("InvalidCommit", e.error());
+      assertEquals(Optional.of(1), e.frameIndex());
+      assertEquals("INVERSION_MISMATCH", e.details().get("reason"));
+      assertTrue(e.getMessage().contains("prevData"), e.getMessage());
+      assertEquals(5, inv.publish(List.of(Frame.decode(next.toFrame().bytes()))).get(0) - 1);
+    }
+  }
+
+  @Test
+  void signaturesAreCheckedWhenKeysAreKnown() {
+    PrivateKey key = PrivateKey.generate(Curve.P256);
+    PrivateKey other = PrivateKey.generate(Curve.P256);
+    Repository honest = Repository.create(DID, key, BlockStore.inMemory());
+    Repository forger = Repository.create(DID, other, BlockStore.inMemory());
+    VerifyingCheck check = new VerifyingCheck(CommitVerifier.builder().withoutChainChecks()
+        .keys(KeySource.of(Map.of(DID, key.publicKey()))).build());
+    try (Inverter inv = inverter(check)) {
+      inv.publish(List.of(CommitEvent.of(honest.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "a"),
+          post("a")))), 1, Instant.now()).toFrame()));
+      IngestRejectedException e = assertThrows(IngestRejectedException.class, () -> inv.publish(List.of(
+          CommitEvent.of(forger.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "b"), post("b")))), 1,
+              Instant.now()).toFrame())));
+      assertEquals("BAD_SIGNATURE", e.details().get("reason"));
+    }
+  }
+}
