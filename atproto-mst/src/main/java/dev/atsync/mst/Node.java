@@ -25,8 +25,10 @@ final class Node {
    */
   private final byte[] src;
   private final int[] valueAt;
-  private byte[] encoded;
-  private Cid cid;
+  // volatile: nodes are shared between trees that may be read from several threads, and the
+  // lazily computed encoding must be published with its contents
+  private volatile byte[] encoded;
+  private volatile Cid cid;
 
   Node(Ref left, byte[][] keys, Cid[] values, Ref[] rights) {
     this.left = left;
