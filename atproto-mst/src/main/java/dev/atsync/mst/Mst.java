@@ -129,13 +129,13 @@ public final class Mst {
     while (true) {
       int i = node.search(k);
       if (node.hasKeyAt(i, k)) {
-        return Optional.of(node.values[i]);
+        return Optional.of(node.value(i));
       }
       Ref child = node.child(i);
       if (child == null) {
         return Optional.empty();
       }
-      node = child.load(source, "looking up " + key);
+      node = child.load(source, "looking up", key);
     }
   }
 
@@ -165,7 +165,7 @@ public final class Mst {
     }
     int l = layer;
     while (n != null && n.size() == 0 && n.left != null) {
-      n = n.left.load(source, "trimming the root after deleting " + key);
+      n = n.left.load(source, "trimming the root after deleting", key);
       l--;
     }
     if (n == null || n.isEmpty()) {
@@ -175,30 +175,31 @@ public final class Mst {
   }
 
   private Node insert(Node node, int l, byte[] k, int h, Cid v, String why) {
+    belowRoot(node, l);
     int i = node.search(k);
     if (node.hasKeyAt(i, k)) {
-      if (node.values[i].equals(v)) {
+      if (node.value(i).equals(v)) {
         return node;
       }
-      Cid[] values = node.values.clone();
+      Cid[] values = node.values().clone();
       values[i] = v;
       return new Node(node.left, node.keys, values, node.rights);
     }
     Ref gap = node.child(i);
     if (h == l) {
-      Node[] parts = gap == null ? new Node[2] : split(gap.load(source, "inserting " + why), l - 1, k);
+      Node[] parts = gap == null ? new Node[2] : split(gap.load(source, "inserting", why), l - 1, k);
       int n = node.size();
       byte[][] keys = new byte[n + 1][];
       Cid[] values = new Cid[n + 1];
       Ref[] rights = new Ref[n + 1];
       System.arraycopy(node.keys, 0, keys, 0, i);
-      System.arraycopy(node.values, 0, values, 0, i);
+      System.arraycopy(node.values(), 0, values, 0, i);
       System.arraycopy(node.rights, 0, rights, 0, i);
       keys[i] = k;
       values[i] = v;
       rights[i] = ref(parts[1]);
       System.arraycopy(node.keys, i, keys, i + 1, n - i);
-      System.arraycopy(node.values, i, values, i + 1, n - i);
+      System.arraycopy(node.values(), i, values, i + 1, n - i);
       System.arraycopy(node.rights, i, rights, i + 1, n - i);
       Ref left = node.left;
       if (i == 0) {
@@ -208,7 +209,7 @@ public final class Mst {
       }
       return new Node(left, keys, values, rights);
     }
-    Node child = gap == null ? chain(k, v, h, l - 1) : insert(gap.load(source, "inserting " + why), l - 1, k, h, v, why);
+    Node child = gap == null ? chain(k, v, h, l - 1) : insert(gap.load(source, "inserting", why), l - 1, k, h, v, why);
     return withChild(node, i, ref(child));
   }
 
@@ -231,6 +232,7 @@ public final class Mst {
 
   /** Splits a subtree of layer {@code l} around {@code k} (absent) into the parts below and above it. */
   private Node[] split(Node node, int l, byte[] k) {
+    belowRoot(node, l);
     int i = node.search(k);
     Ref gap = node.child(i);
     Node[] sub = gap == null ? new Node[2] : split(gap.load(source, "splitting at a new key"), l - 1, k);
@@ -241,13 +243,13 @@ public final class Mst {
     } else {
       Ref[] rights = Arrays.copyOf(node.rights, i);
       rights[i - 1] = ref(sub[0]);
-      left = new Node(node.left, Arrays.copyOf(node.keys, i), Arrays.copyOf(node.values, i), rights);
+      left = new Node(node.left, Arrays.copyOf(node.keys, i), Arrays.copyOf(node.values(), i), rights);
     }
     Node right;
     if (i == n) {
       right = sub[1] == null ? null : new Node(ref(sub[1]), new byte[0][], new Cid[0], new Ref[0]);
     } else {
-      right = new Node(ref(sub[1]), Arrays.copyOfRange(node.keys, i, n), Arrays.copyOfRange(node.values, i, n),
+      right = new Node(ref(sub[1]), Arrays.copyOfRange(node.keys, i, n), Arrays.copyOfRange(node.values(), i, n),
           Arrays.copyOfRange(node.rights, i, n));
     }
     return new Node[] {left, right};
@@ -255,6 +257,7 @@ public final class Mst {
 
   /** The subtree without {@code k}; the same node if absent; {@code null} if nothing is left. */
   private Node remove(Node node, int l, byte[] k, String why) {
+    belowRoot(node, l);
     int i = node.search(k);
     if (node.hasKeyAt(i, k)) {
       Node merged = merge(node.child(i), node.child(i + 1), l - 1, why);
@@ -263,10 +266,10 @@ public final class Mst {
       Cid[] values = new Cid[n - 1];
       Ref[] rights = new Ref[n - 1];
       System.arraycopy(node.keys, 0, keys, 0, i);
-      System.arraycopy(node.values, 0, values, 0, i);
+      System.arraycopy(node.values(), 0, values, 0, i);
       System.arraycopy(node.rights, 0, rights, 0, i);
       System.arraycopy(node.keys, i + 1, keys, i, n - i - 1);
-      System.arraycopy(node.values, i + 1, values, i, n - i - 1);
+      System.arraycopy(node.values(), i + 1, values, i, n - i - 1);
       System.arraycopy(node.rights, i + 1, rights, i, n - i - 1);
       Ref left = node.left;
       if (i == 0) {
@@ -281,7 +284,7 @@ public final class Mst {
     if (gap == null) {
       return node;
     }
-    Node child = gap.load(source, "deleting " + why);
+    Node child = gap.load(source, "deleting", why);
     Node updated = remove(child, l - 1, k, why);
     if (updated == child) {
       return node;
@@ -296,13 +299,14 @@ public final class Mst {
   /** Joins two adjacent subtrees of layer {@code l} (all of {@code a} below all of {@code b}). */
   private Node merge(Ref a, Ref b, int l, String why) {
     if (a == null) {
-      return b == null ? null : b.load(source, "merging around " + why);
+      return b == null ? null : b.load(source, "merging around", why);
     }
     if (b == null) {
-      return a.load(source, "merging around " + why);
+      return a.load(source, "merging around", why);
     }
-    Node x = a.load(source, "merging around " + why);
-    Node y = b.load(source, "merging around " + why);
+    Node x = a.load(source, "merging around", why);
+    Node y = b.load(source, "merging around", why);
+    belowRoot(x, l);
     Node mid = merge(x.child(x.size()), y.left, l - 1, why);
     int nx = x.size();
     int ny = y.size();
@@ -311,8 +315,8 @@ public final class Mst {
     Ref[] rights = new Ref[nx + ny];
     System.arraycopy(x.keys, 0, keys, 0, nx);
     System.arraycopy(y.keys, 0, keys, nx, ny);
-    System.arraycopy(x.values, 0, values, 0, nx);
-    System.arraycopy(y.values, 0, values, nx, ny);
+    System.arraycopy(x.values(), 0, values, 0, nx);
+    System.arraycopy(y.values(), 0, values, nx, ny);
     System.arraycopy(x.rights, 0, rights, 0, nx);
     System.arraycopy(y.rights, 0, rights, nx, ny);
     Ref left = x.left;
@@ -325,12 +329,21 @@ public final class Mst {
   }
 
   private static Node withChild(Node node, int i, Ref child) {
-    if (i == 0) {
-      return new Node(child, node.keys, node.values, node.rights);
+    return node.withChild(i, child);
+  }
+
+  /** The deepest layer a key can have: SHA-256 has 256 bits, two per layer. */
+  static final int MAX_LAYER = 128;
+
+  /**
+   * Stops recursion into malformed trees (subtrees hanging below layer 0, or chains of empty
+   * nodes deeper than any key height), which would otherwise recurse without bound.
+   */
+  private static void belowRoot(Node node, int l) {
+    if (l < 0) {
+      throw new MstException("node lies below layer 0 (the tree is deeper than its keys' heights allow)",
+          node.cid());
     }
-    Ref[] rights = node.rights.clone();
-    rights[i - 1] = child;
-    return new Node(node.left, node.keys, node.values, rights);
   }
 
   private static Ref ref(Node n) {
@@ -345,6 +358,9 @@ public final class Mst {
       }
       n = n.left.load(source, "finding the root's layer");
       depth++;
+      if (depth > MAX_LAYER) {
+        throw new MstException("root has a chain of more than " + MAX_LAYER + " entry-less nodes", null);
+      }
     }
     return MstKeys.height(n.keys[0]) + depth;
   }
@@ -422,7 +438,7 @@ public final class Mst {
           return;
         }
         if (prefix == null || startsWith(k, prefix)) {
-          next = new Entry(new String(k, StandardCharsets.US_ASCII), n.values[i]);
+          next = new Entry(new String(k, StandardCharsets.US_ASCII), n.value(i));
           return;
         }
       }
@@ -448,6 +464,136 @@ public final class Mst {
     }
   }
 
+  // ---- diff ----
+
+  /**
+   * What changed from {@code a} to {@code b}. Subtrees with the same CID in both are skipped
+   * unopened, so the cost follows the size of the change, not of the trees; each tree loads what
+   * it must from its own source ({@link MissingBlockException} if a needed node is absent).
+   */
+  public static MstDiff diff(Mst a, Mst b) {
+    List<KeyChange> changes = new ArrayList<>();
+    Map<Cid, byte[]> opened = new LinkedHashMap<>();
+    java.util.Set<Cid> openedInA = new java.util.HashSet<>();
+    DiffCursor x = new DiffCursor(a, null);
+    DiffCursor y = new DiffCursor(b, opened);
+    while (true) {
+      if (x.atEnd() && y.atEnd()) {
+        break;
+      }
+      if (x.atSubtree() && y.atSubtree() && x.ref().cid().equals(y.ref().cid())) {
+        x.pop();
+        y.pop();
+        continue;
+      }
+      if (x.atSubtree() || y.atSubtree()) {
+        // open the higher subtree (both when at the same layer), or whichever faces an entry
+        int lx = x.atSubtree() ? x.layer() : -1;
+        int ly = y.atSubtree() ? y.layer() : -1;
+        if (lx >= ly && x.atSubtree()) {
+          openedInA.add(x.open());
+        }
+        if (ly >= lx && y.atSubtree()) {
+          y.open();
+        }
+        continue;
+      }
+      if (y.atEnd() || (!x.atEnd() && Arrays.compareUnsigned(x.key(), y.key()) < 0)) {
+        changes.add(new KeyChange(x.keyText(), Optional.of(x.value()), Optional.empty()));
+        x.pop();
+      } else if (x.atEnd() || Arrays.compareUnsigned(x.key(), y.key()) > 0) {
+        changes.add(new KeyChange(y.keyText(), Optional.empty(), Optional.of(y.value())));
+        y.pop();
+      } else {
+        if (!x.value().equals(y.value())) {
+          changes.add(new KeyChange(x.keyText(), Optional.of(x.value()), Optional.of(y.value())));
+        }
+        x.pop();
+        y.pop();
+      }
+    }
+    opened.keySet().removeAll(openedInA);
+    return new MstDiff(changes, opened);
+  }
+
+  /**
+   * A flattened in-order view of one tree for {@link #diff}: a stack of pending items, each an
+   * entry or an unopened subtree with its layer.
+   */
+  private static final class DiffCursor {
+    private final BlockSource source;
+    private final Map<Cid, byte[]> opened;
+    private final java.util.ArrayDeque<Object> items = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Integer> layers = new java.util.ArrayDeque<>();
+
+    DiffCursor(Mst tree, Map<Cid, byte[]> opened) {
+      this.source = tree.source;
+      this.opened = opened;
+      if (!tree.isEmpty()) {
+        items.push(new Ref(tree.root));
+        layers.push(tree.layer);
+      } else if (opened != null) {
+        // the empty tree still has a root block, which has no items to open
+        opened.put(tree.root.cid(), tree.root.encoded());
+      }
+    }
+
+    boolean atEnd() {
+      return items.isEmpty();
+    }
+
+    boolean atSubtree() {
+      return !items.isEmpty() && items.peek() instanceof Ref;
+    }
+
+    Ref ref() {
+      return (Ref) items.peek();
+    }
+
+    int layer() {
+      return layers.peek();
+    }
+
+    byte[] key() {
+      return (byte[]) ((Object[]) items.peek())[0];
+    }
+
+    String keyText() {
+      return new String(key(), StandardCharsets.US_ASCII);
+    }
+
+    Cid value() {
+      return (Cid) ((Object[]) items.peek())[1];
+    }
+
+    void pop() {
+      items.pop();
+      layers.pop();
+    }
+
+    /** Replaces the subtree on top with its items; returns its CID. */
+    Cid open() {
+      Ref r = (Ref) items.pop();
+      int l = layers.pop();
+      Node n = r.load(source, "diffing");
+      if (opened != null) {
+        opened.put(n.cid(), n.encoded());
+      }
+      for (int i = n.size(); i >= 0; i--) {
+        if (i < n.size()) {
+          items.push(new Object[] {n.keys[i], n.value(i)});
+          layers.push(l);
+        }
+        Ref child = n.child(i);
+        if (child != null) {
+          items.push(child);
+          layers.push(l - 1);
+        }
+      }
+      return n.cid();
+    }
+  }
+
   // ---- blocks, proofs, diffs ----
 
   /**
@@ -464,16 +610,17 @@ public final class Mst {
   /** Every node of the tree (loading all of it), in depth-first order. */
   public Map<Cid, byte[]> allNodes() {
     Map<Cid, byte[]> out = new LinkedHashMap<>();
-    collectAll(root, out);
+    collectAll(root, layer, out);
     return out;
   }
 
-  private void collectAll(Node n, Map<Cid, byte[]> out) {
+  private void collectAll(Node n, int l, Map<Cid, byte[]> out) {
+    belowRoot(n, l);
     out.put(n.cid(), n.encoded());
     for (int i = 0; i <= n.size(); i++) {
       Ref child = n.child(i);
       if (child != null) {
-        collectAll(child.load(source, "walking the whole tree"), out);
+        collectAll(child.load(source, "walking the whole tree"), l - 1, out);
       }
     }
   }
@@ -519,7 +666,7 @@ public final class Mst {
       if (child == null) {
         return;
       }
-      node = child.load(source, "proving " + new String(k, StandardCharsets.US_ASCII));
+      node = child.load(source, "proving", k);
     }
   }
 
@@ -559,7 +706,7 @@ public final class Mst {
         }
         next = node.child(i);
       }
-      node = next == null ? null : next.load(source, "finding the neighbours of " + new String(k, StandardCharsets.US_ASCII));
+      node = next == null ? null : next.load(source, "finding the neighbours of", k);
     }
     return Optional.ofNullable(best);
   }

@@ -1,9 +1,5 @@
 package dev.atsync.mst;
 
-import dev.atsync.cbor.CborException;
-import dev.atsync.cbor.CborReader;
-import dev.atsync.cbor.CborWriter;
-import dev.atsync.cbor.Value;
 import dev.atsync.cid.Cid;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -18,16 +14,82 @@ final class Node {
 
   final Ref left;
   final byte[][] keys;
-  final Cid[] values;
   final Ref[] rights;
-  private byte[] encoded;
-  private Cid cid;
+  /** The values, or null while they are still only offsets into {@link #src}. */
+  private volatile Cid[] values;
+  /**
+   * A decoded node keeps its value CIDs as offsets into its block until something needs them:
+   * most nodes an inversion opens are only searched, and a node copied along a changed path is
+   * re-encoded from the raw CID bytes, so building CID objects for every entry would dominate
+   * the decoding cost.
+   */
+  private final byte[] src;
+  private final int[] valueAt;
+  // volatile: nodes are shared between trees that may be read from several threads, and the
+  // lazily computed encoding must be published with its contents
+  private volatile byte[] encoded;
+  private volatile Cid cid;
 
   Node(Ref left, byte[][] keys, Cid[] values, Ref[] rights) {
     this.left = left;
     this.keys = keys;
     this.values = values;
     this.rights = rights;
+    this.src = null;
+    this.valueAt = null;
+  }
+
+  /** A node whose values are the (already validated) 36-byte CIDs at {@code valueAt} in {@code src}. */
+  Node(Ref left, byte[][] keys, byte[] src, int[] valueAt, Ref[] rights) {
+    this.left = left;
+    this.keys = keys;
+    this.values = null;
+    this.rights = rights;
+    this.src = src;
+    this.valueAt = valueAt;
+  }
+
+  /** All values (materialized on first call for a decoded node). Callers must not modify the array. */
+  Cid[] values() {
+    Cid[] v = values;
+    if (v == null) {
+      v = new Cid[keys.length];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = Cid.decode(src, valueAt[i], Cid.BINARY_LENGTH);
+      }
+      values = v;
+    }
+    return v;
+  }
+
+  /** The value of entry {@code i}. */
+  Cid value(int i) {
+    Cid[] v = values;
+    return v != null ? v[i] : Cid.decode(src, valueAt[i], Cid.BINARY_LENGTH);
+  }
+
+  /** Writes entry {@code i}'s value CID (36 bytes) at {@code off}; returns the offset after it. */
+  int writeValue(int i, byte[] out, int off) {
+    Cid[] v = values;
+    if (v != null) {
+      return v[i].writeTo(out, off);
+    }
+    System.arraycopy(src, valueAt[i], out, off, Cid.BINARY_LENGTH);
+    return off + Cid.BINARY_LENGTH;
+  }
+
+  /** This node with child {@code i} (0 = left) replaced, values still lazy if they were. */
+  Node withChild(int i, Ref child) {
+    Ref l = left;
+    Ref[] r = rights;
+    if (i == 0) {
+      l = child;
+    } else {
+      r = rights.clone();
+      r[i - 1] = child;
+    }
+    Cid[] v = values;
+    return v != null ? new Node(l, keys, v, r) : new Node(l, keys, src, valueAt, r);
   }
 
   int size() {
@@ -73,7 +135,7 @@ final class Node {
   Cid cid() {
     Cid c = cid;
     if (c == null) {
-      cid = c = Cid.ofDagCbor(encoded());
+      cid = c = NodeCodec.cid(encoded());
     }
     return c;
   }
@@ -85,121 +147,16 @@ final class Node {
   }
 
   private byte[] encode() {
-    CborWriter w = new CborWriter(16 + keys.length * 90);
-    w.writeMapHeader(2);
-    w.writeKey("e");
-    w.writeListHeader(keys.length);
-    byte[] prev = new byte[0];
-    for (int i = 0; i < keys.length; i++) {
-      byte[] k = keys[i];
-      int p = MstKeys.commonPrefixLength(prev, k);
-      w.writeMapHeader(4);
-      w.writeKey("k");
-      w.writeBytes(k, p, k.length - p);
-      w.writeKey("p");
-      w.writeLong(p);
-      w.writeKey("t");
-      if (rights[i] == null) {
-        w.writeNull();
-      } else {
-        w.writeLink(rights[i].cid());
-      }
-      w.writeKey("v");
-      w.writeLink(values[i]);
-      prev = k;
-    }
-    w.writeKey("l");
-    if (left == null) {
-      w.writeNull();
-    } else {
-      w.writeLink(left.cid());
-    }
-    return w.toByteArray();
+    return NodeCodec.encode(this);
   }
 
   /**
-   * Decodes a node strictly: canonical DAG-CBOR, fields {@code e} and {@code l} (l null or a
-   * link), entries with {@code k}, {@code p}, {@code t}, {@code v}, prefix lengths within the
-   * previous key, and keys strictly increasing.
+   * Decodes a node strictly: the canonical DAG-CBOR of exactly the fields {@code e} and
+   * {@code l} (null or a link), entries with exactly {@code k}, {@code p}, {@code t}, {@code v},
+   * prefix lengths within the previous key, and keys strictly increasing.
    */
   static Node decode(Cid cid, byte[] bytes) {
-    try {
-      CborReader r = new CborReader(bytes, 0, bytes.length, 8);
-      int fields = r.readMapHeader();
-      byte[][] keys = null;
-      Cid[] values = null;
-      Ref[] rights = null;
-      Ref left = null;
-      boolean sawLeft = false;
-      for (int f = 0; f < fields; f++) {
-        String name = r.readKey();
-        if (name.equals("e")) {
-          int n = r.readListHeader();
-          keys = new byte[n][];
-          values = new Cid[n];
-          rights = new Ref[n];
-          byte[] prev = new byte[0];
-          for (int i = 0; i < n; i++) {
-            int m = r.readMapHeader();
-            byte[] suffix = null;
-            long p = -1;
-            boolean sawT = false;
-            for (int j = 0; j < m; j++) {
-              String k = r.readKey();
-              switch (k) {
-                case "k":
-                  suffix = r.readBytes();
-                  break;
-                case "p":
-                  p = r.readLong();
-                  break;
-                case "t":
-                  sawT = true;
-                  rights[i] = r.tryReadNull() ? null : new Ref(r.readLink());
-                  break;
-                case "v":
-                  values[i] = r.readLink();
-                  break;
-                default:
-                  throw new MstException("entry " + i + " has unknown field '" + k + "'", cid);
-              }
-            }
-            if (suffix == null || p < 0 || values[i] == null || !sawT) {
-              throw new MstException("entry " + i + " lacks one of k, p, t, v", cid);
-            }
-            if (p > prev.length || (i == 0 && p != 0)) {
-              throw new MstException("entry " + i + " prefix length " + p + " exceeds the previous key", cid);
-            }
-            byte[] key = new byte[(int) p + suffix.length];
-            System.arraycopy(prev, 0, key, 0, (int) p);
-            System.arraycopy(suffix, 0, key, (int) p, suffix.length);
-            if (i > 0 && Arrays.compareUnsigned(prev, key) >= 0) {
-              throw new MstException("entry " + i + " key is not above the previous key", cid);
-            }
-            keys[i] = key;
-            prev = key;
-          }
-        } else if (name.equals("l")) {
-          sawLeft = true;
-          if (r.peekKind() == Value.Kind.NULL) {
-            r.readNull();
-          } else {
-            left = new Ref(r.readLink());
-          }
-        } else {
-          throw new MstException("node has unknown field '" + name + "'", cid);
-        }
-      }
-      r.requireEnd();
-      if (keys == null || !sawLeft) {
-        throw new MstException("node lacks field " + (keys == null ? "e" : "l"), cid);
-      }
-      Node node = new Node(left, keys, values, rights);
-      node.knownCid(cid, bytes);
-      return node;
-    } catch (CborException e) {
-      throw new MstException("node is not valid DAG-CBOR: " + e.detail(), cid, e);
-    }
+    return NodeCodec.decode(cid, bytes);
   }
 
   static byte[] ascii(String key) {
@@ -229,10 +186,22 @@ final class Node {
     }
 
     Node load(BlockSource source, String why) {
+      return load(source, why, null);
+    }
+
+    /**
+     * Loads the subtree; on failure the message says {@code action} and the key concerned
+     * ({@code subject}, a String or ASCII bytes), formatted only then because this is the hot path.
+     */
+    Node load(BlockSource source, String action, Object subject) {
       Node n = node;
       if (n == null) {
-        byte[] bytes = source.get(cid).orElseThrow(() -> new MissingBlockException(cid, why));
-        node = n = decode(cid, bytes);
+        java.util.Optional<byte[]> bytes = source.get(cid);
+        if (bytes.isEmpty()) {
+          throw new MissingBlockException(cid, subject == null ? action : action + " " + (subject instanceof byte[] k
+              ? new String(k, StandardCharsets.US_ASCII) : subject));
+        }
+        node = n = decode(cid, bytes.get());
       }
       return n;
     }

@@ -6,6 +6,7 @@ import dev.atsync.cid.Cid;
 import dev.atsync.crypto.PrivateKey;
 import dev.atsync.mst.Mst;
 import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Nsid;
 import dev.atsync.syntax.Tid;
 import dev.atsync.syntax.TidClock;
 import java.io.ByteArrayOutputStream;
@@ -94,6 +95,14 @@ public final class Repository {
   /** The CID of the record at {@code path}. */
   public Optional<Cid> recordCid(RepoPath path) {
     return tree.get(path.toString());
+  }
+
+  /**
+   * The records of one collection, in record-key order, as (path, record CID) entries; only the
+   * subtrees holding that collection are visited.
+   */
+  public Iterable<Mst.Entry> records(Nsid collection) {
+    return tree.entries(collection + "/");
   }
 
   /** The record at {@code path}, as encoded DAG-CBOR. */

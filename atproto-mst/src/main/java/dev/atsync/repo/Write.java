@@ -1,5 +1,6 @@
 package dev.atsync.repo;
 
+import dev.atsync.cbor.DagCbor;
 import dev.atsync.cbor.Value;
 import java.util.Objects;
 
@@ -29,6 +30,29 @@ public record Write(RepoOp.Action action, RepoPath path, Value.Map record) {
   /** Replace the record at {@code path}. */
   public static Write update(RepoPath path, Value.Map record) {
     return new Write(RepoOp.Action.UPDATE, path, record);
+  }
+
+  /**
+   * Create {@code path} with a record already encoded as DAG-CBOR (for example, as a PDS stores
+   * it); the bytes are decoded strictly, so non-canonical or non-map input is rejected.
+   *
+   * @throws dev.atsync.cbor.DataModelException if the bytes are not one canonical DAG-CBOR map
+   */
+  public static Write create(RepoPath path, byte[] dagCbor) {
+    return new Write(RepoOp.Action.CREATE, path, decodeRecord(path, dagCbor));
+  }
+
+  /** Replace the record at {@code path} with one already encoded as DAG-CBOR (decoded strictly). */
+  public static Write update(RepoPath path, byte[] dagCbor) {
+    return new Write(RepoOp.Action.UPDATE, path, decodeRecord(path, dagCbor));
+  }
+
+  private static Value.Map decodeRecord(RepoPath path, byte[] dagCbor) {
+    Value v = DagCbor.decode(dagCbor);
+    if (!(v instanceof Value.Map m)) {
+      throw new IllegalArgumentException("record for " + path + " is not a map");
+    }
+    return m;
   }
 
   /** Delete the record at {@code path}. */

@@ -15,6 +15,7 @@ import dev.atsync.mst.KeyChange;
 import dev.atsync.mst.MissingBlockException;
 import dev.atsync.mst.Mst;
 import dev.atsync.mst.MstException;
+import dev.atsync.mst.MstKeys;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -56,7 +57,12 @@ class RepositoryProperties {
       for (int i = 0; i < n; i++) {
         int kind = rnd.nextInt(3);
         if (kind == 0 || live.isEmpty()) {
-          RepoPath p = RepoPath.of("app.bsky.feed.post", "k" + (next++));
+          // every other create uses a key of height >= 1, so changes reach inner layers
+          String rkey = "k" + (next++);
+          while (i % 2 == 0 && MstKeys.height("app.bsky.feed.post/" + rkey) < 1) {
+            rkey = "k" + (next++);
+          }
+          RepoPath p = RepoPath.of("app.bsky.feed.post", rkey);
           writes.add(Write.create(p, post("new" + i)));
           touched.add(p);
         } else {
@@ -81,7 +87,7 @@ class RepositoryProperties {
       Commit commit = Commit.decode(car.blocks().get(c.commitCid()));
       assertTrue(commit.verify(KEY.publicKey()));
       List<KeyChange> changes = c.ops().stream().map(RepoOp::toKeyChange).toList();
-      assertEquals(c.prevData(), Inversion.previousRoot(commit.data(), BlockSource.of(car.blocks()), changes));
+      assertEquals(c.prevData(), CommitInversion.invert(commit.data(), BlockSource.of(car.blocks()), c.ops()));
       for (RepoOp op : c.ops()) {
         assertEquals(op.cid(), Mst.load(commit.data(), BlockSource.of(car.blocks())).get(op.path().toString()));
         op.cid().ifPresent(cid -> assertTrue(car.blocks().containsKey(cid), "record block present"));
@@ -139,6 +145,13 @@ class RepositoryProperties {
     Map<String, Cid> all = new LinkedHashMap<>();
     tree.entries().forEach(e -> all.put(e.key(), e.value()));
     assertEquals(records, all.size());
+    List<String> posts = new ArrayList<>();
+    repo.records(dev.atsync.syntax.Nsid.parse("app.bsky.feed.post")).forEach(e -> posts.add(e.key()));
+    assertEquals(new ArrayList<>(all.keySet()), posts);
+    for (String p : posts) {
+      Cid c = repo.recordCid(RepoPath.parse(p)).orElseThrow();
+      assertEquals(c, Cid.ofDagCbor(repo.record(RepoPath.parse(p)).orElseThrow()));
+    }
     for (Cid c : all.values()) {
       assertTrue(car.blocks().containsKey(c));
     }
