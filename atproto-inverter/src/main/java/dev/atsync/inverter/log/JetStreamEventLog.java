@@ -96,6 +96,8 @@ public final class JetStreamEventLog implements EventLog {
   private static final int MAX_RACE_RETRIES = 1000;
   /** JetStream API error: wrong last sequence (expected-last-subject-sequence mismatch). */
   private static final int ERR_WRONG_LAST_SEQUENCE = 10071;
+  /** The same refusal as answered by a clustered (replicated) stream's leader in 2.9. */
+  private static final int ERR_EXPECTED_SEQUENCE_MISMATCH = 10077;
   private static final int ERR_NO_MESSAGE = 10037;
   private static final int ERR_STREAM_NOT_FOUND = 10059;
 
@@ -305,6 +307,7 @@ public final class JetStreamEventLog implements EventLog {
         info = jsm.getStreamInfo(settings.streamName());
       }
     }
+    info = awaitLeader(info);
     StreamState s = info.getStreamState();
     if (s.getLastSequence() + 1 < settings.seqFloor()) {
       if (s.getMsgCount() != 0) {
@@ -318,6 +321,24 @@ public final class JetStreamEventLog implements EventLog {
         throw new IllegalStateException("the server did not move stream " + settings.streamName()
             + " to the seq floor " + settings.seqFloor());
       }
+    }
+    return info;
+  }
+
+  /** A new replicated stream elects a leader first; until then every publish would time out. */
+  private StreamInfo awaitLeader(StreamInfo info) throws IOException, JetStreamApiException {
+    long deadline = System.nanoTime() + settings.connectTimeout().toNanos() * 2;
+    while (settings.replicas() > 1 && (info.getClusterInfo() == null || info.getClusterInfo().getLeader() == null)) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException("stream " + settings.streamName() + " has no leader");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for a stream leader", e);
+      }
+      info = jsm.getStreamInfo(settings.streamName());
     }
     return info;
   }
@@ -386,7 +407,7 @@ public final class JetStreamEventLog implements EventLog {
     try {
       return Optional.of(js.publish(m, po));
     } catch (JetStreamApiException e) {
-      if (e.getApiErrorCode() == ERR_WRONG_LAST_SEQUENCE) {
+      if (e.getApiErrorCode() == ERR_WRONG_LAST_SEQUENCE || e.getApiErrorCode() == ERR_EXPECTED_SEQUENCE_MISMATCH) {
         return Optional.empty();
       }
       throw new UncheckedIOException(new IOException("JetStream refused an event of " + m.getSubject() + ": "
