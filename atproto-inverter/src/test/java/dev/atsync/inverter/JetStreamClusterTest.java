@@ -98,6 +98,21 @@ class JetStreamClusterTest {
     }
   }
 
+  /** After losing a server, the cluster re-elects leaders; a new connection may time out meanwhile. */
+  static JetStreamEventLog connectWithin(JetStreamEventLog.Settings s, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    while (true) {
+      try {
+        return JetStreamEventLog.connect(s);
+      } catch (java.io.UncheckedIOException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(500);
+      }
+    }
+  }
+
   static List<Long> seqsOf(List<Frame> frames) {
     return frames.stream().map(f -> f.seq().orElseThrow()).toList();
   }
@@ -203,7 +218,7 @@ class JetStreamClusterTest {
     List<Long> sortedAcked = new ArrayList<>(acked.keySet());
     java.util.Collections.sort(sortedAcked);
     assertEquals(sortedAcked, seqsOf(seen).subList(0, 120));
-    try (JetStreamEventLog check = JetStreamEventLog.connect(settings.withUrls(List.of(nats.url(1), nats.url(2))))) {
+    try (JetStreamEventLog check = connectWithin(settings.withUrls(List.of(nats.url(1), nats.url(2))), 60)) {
       List<LoggedEvent> stored = check.readAfter(0, 1000);
       assertEquals(sortedAcked, stored.stream().map(LoggedEvent::seq).toList());
       for (LoggedEvent e : stored) {

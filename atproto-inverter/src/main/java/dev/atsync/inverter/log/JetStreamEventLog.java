@@ -109,6 +109,10 @@ public final class JetStreamEventLog implements EventLog {
   private final AtomicLong lastSeq = new AtomicLong();
   private final AtomicLong notifiedSeq = new AtomicLong();
   private final ConcurrentNavigableMap<Long, LoggedEvent> recent = new ConcurrentSkipListMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> byDigest =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentNavigableMap<Long, String> digestBySeq = new ConcurrentSkipListMap<>();
+  private final AtomicLong tailSeq = new AtomicLong();
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final Dispatcher dispatcher;
   private final JetStreamSubscription tail;
@@ -443,7 +447,7 @@ public final class JetStreamEventLog implements EventLog {
       Head h = heads.computeIfAbsent(e.did(), this::head);
       String rev = e.rev().get();
       if (h.rev().isPresent() && rev.compareTo(h.rev().get()) <= 0) {
-        Optional<Long> original = probeDuplicate(e, subjects[i], ids[i]);
+        Optional<Long> original = findDuplicate(e, subjects[i], ids[i], h.seq());
         if (original.isEmpty()) {
           throw new StaleRevException(e.did(), rev, h.rev().get());
         }
@@ -462,19 +466,19 @@ public final class JetStreamEventLog implements EventLog {
       }
       LogEvent e = batch.get(i);
       Message m = message(e, subjects[i]);
-      PublishAck ack;
+      Stored ack;
       if (e.rev().isEmpty()) {
-        ack = publish(m, PublishOptions.builder().messageId(ids[i]).build()).orElseThrow();
+        ack = Stored.of(publish(m, PublishOptions.builder().messageId(ids[i]).build()).orElseThrow());
       } else {
         ack = publishRev(e, m, ids[i], expected);
       }
-      seqs[i] = ack.getSeqno();
-      if (ack.isDuplicate()) {
+      seqs[i] = ack.seq();
+      if (ack.duplicate()) {
         duplicates++;
       } else {
-        maxNew = Math.max(maxNew, ack.getSeqno());
+        maxNew = Math.max(maxNew, ack.seq());
         if (e.rev().isPresent()) {
-          expected.put(e.did(), ack.getSeqno());
+          expected.put(e.did(), ack.seq());
         }
       }
     }
@@ -489,7 +493,14 @@ public final class JetStreamEventLog implements EventLog {
     return new AppendResult(out, duplicates);
   }
 
-  private PublishAck publishRev(LogEvent e, Message m, String id, Map<String, Long> expected) {
+  /** Where an event is stored and whether it was there already. */
+  private record Stored(long seq, boolean duplicate) {
+    static Stored of(PublishAck ack) {
+      return new Stored(ack.getSeqno(), ack.isDuplicate());
+    }
+  }
+
+  private Stored publishRev(LogEvent e, Message m, String id, Map<String, Long> expected) {
     String rev = e.rev().get();
     Long known = expected.get(e.did());
     long expectSeq;
@@ -506,7 +517,7 @@ public final class JetStreamEventLog implements EventLog {
       Optional<PublishAck> ack = publish(m,
           PublishOptions.builder().messageId(id).expectedLastSubjectSequence(expectSeq).build());
       if (ack.isPresent()) {
-        return ack.get();
+        return Stored.of(ack.get());
       }
       // Another node appended a rev event for this account since we read its head.
       Head h = head(e.did());
@@ -519,15 +530,35 @@ public final class JetStreamEventLog implements EventLog {
         + " lost races appending to " + e.did()));
   }
 
-  private PublishAck staleOrDuplicate(LogEvent e, String subject, String id, Head h) {
-    Optional<PublishAck> dup = probe(e, subject, id);
+  private Stored staleOrDuplicate(LogEvent e, String subject, String id, Head h) {
+    Optional<Long> dup = findDuplicate(e, subject, id, h.seq());
     if (dup.isPresent()) {
-      return dup.get();
+      return new Stored(dup.get(), true);
     }
     throw new StaleRevException(e.did(), e.rev().get(), h.rev().orElse(""));
   }
 
-  private Optional<Long> probeDuplicate(LogEvent e, String subject, String id) {
+  /**
+   * Whether a frame that looks stale is a retry of a stored one. The original of such a frame
+   * is at or below the account's head, so once the tail has passed the head the node's index of
+   * message ids answers; for older frames (beyond the index) the server is probed, which only
+   * works on unreplicated streams (a replicated stream's leader checks the expectation before
+   * the message id in 2.9, so the probe then answers "not a duplicate").
+   */
+  private Optional<Long> findDuplicate(LogEvent e, String subject, String id, long headSeq) {
+    long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
+    while (tailSeq.get() < headSeq && System.nanoTime() < deadline && !closed) {
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    Long seq = byDigest.get(id);
+    if (seq != null) {
+      return Optional.of(seq);
+    }
     return probe(e, subject, id).map(PublishAck::getSeqno);
   }
 
@@ -576,9 +607,21 @@ public final class JetStreamEventLog implements EventLog {
       ZonedDateTime t = msg.metaData().timestamp();
       recent.put(seq, new LoggedEvent(seq, did, type, msg.getData(),
           t == null ? System.currentTimeMillis() : t.toInstant().toEpochMilli()));
+      String id = h.getFirst("Nats-Msg-Id");
+      if (id != null) {
+        byDigest.put(id, seq);
+        digestBySeq.put(seq, id);
+      }
       while (recent.size() > settings.recentWindow()) {
         recent.pollFirstEntry();
       }
+      while (digestBySeq.size() > settings.recentWindow()) {
+        Map.Entry<Long, String> old = digestBySeq.pollFirstEntry();
+        if (old != null) {
+          byDigest.remove(old.getValue(), old.getKey());
+        }
+      }
+      tailSeq.accumulateAndGet(seq, Math::max);
       advanceLast(seq);
       if (!node.equals(h.getFirst(H_NODE))) {
         notifyUpTo(seq);
