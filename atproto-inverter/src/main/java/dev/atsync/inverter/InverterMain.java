@@ -40,7 +40,14 @@ public final class InverterMain {
     option("token", "", "ingest bearer token (repeatable; or comma-separated in ATSYNC_TOKEN);"
         + " if none is given one is generated into <data-dir>/ingest-token");
     option("token-file", "", "file holding ingest tokens, one per line");
-    option("log", "sqlite", "event log: sqlite (durable, default) or memory (tests only)");
+    option("log", "sqlite", "event log: sqlite (durable, default), jetstream (shared by several nodes) or memory"
+        + " (tests only)");
+    option("nats-url", "nats://127.0.0.1:4222", "--log jetstream: NATS server URL (repeatable; or comma-separated"
+        + " in ATSYNC_NATS_URL)");
+    option("nats-stream", "atsync", "--log jetstream: JetStream stream name (same on every node)");
+    option("nats-subject", "atsync.events", "--log jetstream: subject prefix of the stream");
+    option("nats-replicas", "1", "--log jetstream: stream replicas (3 for a three-server cluster)");
+    option("nats-dedup-minutes", "10", "--log jetstream: how long a retried frame is recognised");
     option("seq-floor", "1", "lowest seq to assign: start above the seq your single PDS reached");
     option("retention-hours", "72", "backfill window by age, in hours (0 = no age limit)");
     option("retention-events", "0", "backfill window by count (0 = no count limit)");
@@ -141,7 +148,7 @@ public final class InverterMain {
       }
       String v = environment.get(env(e.getKey()));
       if (v != null && !v.isEmpty()) {
-        opts.put(e.getKey(), e.getKey().equals("token") ? List.of(v.split(",")) : List.of(v));
+        opts.put(e.getKey(), e.getKey().equals("token") || e.getKey().equals("nats-url") ? List.of(v.split(",")) : List.of(v));
       } else if (!e.getValue()[0].isEmpty()) {
         opts.put(e.getKey(), List.of(e.getValue()[0]));
       }

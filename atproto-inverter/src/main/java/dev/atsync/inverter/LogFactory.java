@@ -2,6 +2,7 @@ package dev.atsync.inverter;
 
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.InMemoryEventLog;
+import dev.atsync.inverter.log.JetStreamEventLog;
 import dev.atsync.inverter.log.Retention;
 import dev.atsync.inverter.log.SqliteEventLog;
 import java.nio.file.Path;
@@ -30,8 +31,14 @@ final class LogFactory {
             Duration.ofSeconds(10)));
       case "memory":
         return new InMemoryEventLog(floor);
+      case "jetstream":
+        return JetStreamEventLog.connect(new JetStreamEventLog.Settings(opts.get("nats-url"),
+            InverterMain.one(opts, "nats-stream"), InverterMain.one(opts, "nats-subject"),
+            (int) InverterMain.number(opts, "nats-replicas"), retention.maxAge(), retention.maxEvents(),
+            Duration.ofMinutes(InverterMain.number(opts, "nats-dedup-minutes")), floor, Duration.ofSeconds(5),
+            100_000));
       default:
-        throw new IllegalArgumentException("--log must be sqlite or memory, got '" + kind + "'");
+        throw new IllegalArgumentException("--log must be sqlite, jetstream or memory, got '" + kind + "'");
     }
   }
 }

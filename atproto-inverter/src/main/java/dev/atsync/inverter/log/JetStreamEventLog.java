@@ -1,0 +1,766 @@
+package dev.atsync.inverter.log;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.PublishOptions;
+import io.nats.client.PurgeOptions;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import io.nats.client.api.StreamState;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link EventLog} on one NATS JetStream stream, shared by any number of inverter nodes.
+ * The firehose seq is the stream sequence, so every node serves the same seq for the same event.
+ *
+ * <p>Layout: every account has two subjects, {@code <prefix>.<account>.r} for events with a rev
+ * ({@code #commit}, {@code #sync}) and {@code <prefix>.<account>.o} for the others, where
+ * {@code <account>} is the DID with every character outside {@code [A-Za-z0-9%-]} escaped as
+ * {@code _xx} (hex). Frames are stored exactly as given; the did, type, rev and the appending
+ * node are headers. Keeping rev events on their own subject means the per-subject
+ * expected-last-sequence check serialises rev events only, and the last message on that subject
+ * always carries the account's current rev.
+ *
+ * <p>Append: every event is published with {@code Nats-Msg-Id} = hex SHA-256 of its frame, so
+ * the server answers a retry within the duplicate window with the original seq. Before anything
+ * of a batch is published, every rev event is pre-checked against the account's last rev event
+ * (read with a last-by-subject get) and the earlier events of the batch; an event that fails the
+ * check is probed with a publish that cannot be stored (an expected-last-subject-sequence no
+ * subject can have): the server checks the message id before the expectation, so a retry is
+ * answered as a duplicate with its original seq, and anything else is refused unstored, making
+ * the batch stale. Rev events are then published with {@code expectedLastSubjectSequence} = the
+ * sequence the check read; when another node won the race in between, the account is re-read
+ * and the event re-checked (stale, or retried).
+ *
+ * <p><b>Batch atomicity is weaker than the interface promises.</b> JetStream 2.9 cannot publish
+ * several messages atomically. A batch that fails the pre-check stores nothing; but if another
+ * node stores a newer rev for an account between the pre-check and this node's publish of a
+ * later event of the batch, the events published before it stay stored and the append throws
+ * {@link StaleRevException} (the inverter answers 409); a connection failure mid-batch likewise
+ * leaves a stored prefix and throws. A retry of the whole batch is deduplicated event by event,
+ * so the stored prefix is answered with its original seqs.
+ *
+ * <p>Durability: an append returns only after JetStream acknowledged every event, which with
+ * {@code replicas = 3} means a quorum of servers stored it. Failures (timeouts, no quorum,
+ * connection down) throw {@link UncheckedIOException}; nothing unacknowledged is reported as
+ * stored. A publish that timed out may still have been stored; its retry is deduplicated.
+ *
+ * <p>Each instance tails the whole stream with an ordered push consumer, keeping the last
+ * {@link Settings#recentWindow()} events in memory for {@link #readAfter}, tracking
+ * {@link #lastSeq()} and firing the append listeners for events appended by other nodes. Reads
+ * outside that window use direct gets (next message by subject from a sequence).
+ */
+public final class JetStreamEventLog implements EventLog {
+  private static final Logger LOG = LoggerFactory.getLogger(JetStreamEventLog.class);
+  static final String H_DID = "Atsync-Did";
+  static final String H_TYPE = "Atsync-Type";
+  static final String H_REV = "Atsync-Rev";
+  static final String H_NODE = "Atsync-Node";
+  private static final int MAX_DID_LENGTH = 2048;
+  private static final int MAX_RACE_RETRIES = 1000;
+  /** JetStream API error: wrong last sequence (expected-last-subject-sequence mismatch). */
+  private static final int ERR_WRONG_LAST_SEQUENCE = 10071;
+  /** The same refusal as answered by a clustered (replicated) stream's leader in 2.9. */
+  private static final int ERR_EXPECTED_SEQUENCE_MISMATCH = 10077;
+  private static final int ERR_NO_MESSAGE = 10037;
+  private static final int ERR_STREAM_NOT_FOUND = 10059;
+
+  private final Settings settings;
+  private final Connection connection;
+  private final JetStream js;
+  private final JetStreamManagement jsm;
+  private final String node = UUID.randomUUID().toString();
+  private final AtomicLong lastSeq = new AtomicLong();
+  private final AtomicLong notifiedSeq = new AtomicLong();
+  private final ConcurrentNavigableMap<Long, LoggedEvent> recent = new ConcurrentSkipListMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> byDigest =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentNavigableMap<Long, String> digestBySeq = new ConcurrentSkipListMap<>();
+  private final AtomicLong tailSeq = new AtomicLong();
+  private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+  private final Dispatcher dispatcher;
+  private final JetStreamSubscription tail;
+  private volatile long oldestCached;
+  private volatile long oldestCachedAt;
+  private volatile boolean closed;
+
+  /**
+   * How to reach and shape the stream.
+   *
+   * @param natsUrls the NATS servers ({@code nats://host:port}); jnats fails over between them
+   * @param streamName the JetStream stream
+   * @param subjectPrefix the subject prefix; the stream takes {@code <prefix>.>}
+   * @param replicas stream replicas (1 for one server, 3 for a cluster)
+   * @param maxAge the backfill window by age, enforced by the server
+   * @param maxEvents the backfill window by count, enforced by the server
+   * @param duplicateWindow how long retried frames are recognised
+   * @param seqFloor the first seq of a new, empty stream is at least this
+   * @param connectTimeout connect and request timeout
+   * @param recentWindow how many recent events each node keeps in memory for reads
+   */
+  public record Settings(List<String> natsUrls, String streamName, String subjectPrefix, int replicas,
+      Optional<Duration> maxAge, OptionalLong maxEvents, Duration duplicateWindow, long seqFloor,
+      Duration connectTimeout, int recentWindow) {
+    /** Validates and copies. */
+    public Settings {
+      natsUrls = List.copyOf(natsUrls);
+      if (natsUrls.isEmpty()) {
+        throw new IllegalArgumentException("at least one NATS url is needed");
+      }
+      Objects.requireNonNull(streamName, "streamName");
+      Objects.requireNonNull(subjectPrefix, "subjectPrefix");
+      Objects.requireNonNull(maxAge, "maxAge");
+      Objects.requireNonNull(maxEvents, "maxEvents");
+      Objects.requireNonNull(duplicateWindow, "duplicateWindow");
+      Objects.requireNonNull(connectTimeout, "connectTimeout");
+      if (!streamName.matches("[A-Za-z0-9_-]{1,64}")) {
+        throw new IllegalArgumentException("stream name must be 1-64 of [A-Za-z0-9_-]: " + streamName);
+      }
+      if (!subjectPrefix.matches("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*") || subjectPrefix.length() > 200) {
+        throw new IllegalArgumentException("subject prefix must be dot-separated [A-Za-z0-9_-] tokens: "
+            + subjectPrefix);
+      }
+      if (replicas < 1 || replicas > 5) {
+        throw new IllegalArgumentException("replicas must be 1..5, got " + replicas);
+      }
+      if (maxAge.isPresent() && (maxAge.get().isNegative() || maxAge.get().isZero())) {
+        throw new IllegalArgumentException("maxAge must be positive");
+      }
+      if (maxEvents.isPresent() && maxEvents.getAsLong() <= 0) {
+        throw new IllegalArgumentException("maxEvents must be positive");
+      }
+      if (duplicateWindow.isNegative() || duplicateWindow.isZero()) {
+        throw new IllegalArgumentException("duplicateWindow must be positive");
+      }
+      if (seqFloor < 1) {
+        throw new IllegalArgumentException("seqFloor must be at least 1");
+      }
+      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+        throw new IllegalArgumentException("connectTimeout must be positive");
+      }
+      if (recentWindow < 1 || recentWindow > 10_000_000) {
+        throw new IllegalArgumentException("recentWindow must be 1..10000000");
+      }
+    }
+
+    /**
+     * One server, stream {@code atsync}, prefix {@code atsync.events}, one replica, no window,
+     * ten-minute duplicate window, floor 1, five-second timeout, 100,000 recent events.
+     */
+    public static Settings of(String natsUrl) {
+      return new Settings(List.of(natsUrl), "atsync", "atsync.events", 1, Optional.empty(), OptionalLong.empty(),
+          Duration.ofMinutes(10), 1, Duration.ofSeconds(5), 100_000);
+    }
+
+    /** A copy with other servers. */
+    public Settings withUrls(List<String> urls) {
+      return new Settings(urls, streamName, subjectPrefix, replicas, maxAge, maxEvents, duplicateWindow, seqFloor,
+          connectTimeout, recentWindow);
+    }
+
+    /** A copy with another stream name and subject prefix. */
+    public Settings withStream(String name, String prefix) {
+      return new Settings(natsUrls, name, prefix, replicas, maxAge, maxEvents, duplicateWindow, seqFloor,
+          connectTimeout, recentWindow);
+    }
+
+    /** A copy with another replica count. */
+    public Settings withReplicas(int r) {
+      return new Settings(natsUrls, streamName, subjectPrefix, r, maxAge, maxEvents, duplicateWindow, seqFloor,
+          connectTimeout, recentWindow);
+    }
+
+    /** A copy with another seq floor. */
+    public Settings withSeqFloor(long floor) {
+      return new Settings(natsUrls, streamName, subjectPrefix, replicas, maxAge, maxEvents, duplicateWindow, floor,
+          connectTimeout, recentWindow);
+    }
+
+    /** A copy with another backfill window. */
+    public Settings withRetention(Retention retention) {
+      return new Settings(natsUrls, streamName, subjectPrefix, replicas, retention.maxAge(), retention.maxEvents(),
+          duplicateWindow, seqFloor, connectTimeout, recentWindow);
+    }
+
+    /** A copy keeping another number of recent events in memory. */
+    public Settings withRecentWindow(int n) {
+      return new Settings(natsUrls, streamName, subjectPrefix, replicas, maxAge, maxEvents, duplicateWindow, seqFloor,
+          connectTimeout, n);
+    }
+  }
+
+  /**
+   * Connects, creates the stream if it does not exist (applying the seq floor to a new, empty
+   * stream), and starts tailing it.
+   *
+   * @throws UncheckedIOException if the servers cannot be reached or the stream cannot be set up
+   */
+  public static JetStreamEventLog connect(Settings settings) {
+    Options options = new Options.Builder()
+        .servers(settings.natsUrls().toArray(new String[0]))
+        .connectionTimeout(settings.connectTimeout())
+        .maxReconnects(-1)
+        .reconnectWait(Duration.ofMillis(250))
+        .connectionName("atsync-inverter")
+        .build();
+    Connection c;
+    try {
+      c = Nats.connect(options);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot connect to NATS at " + settings.natsUrls(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new IOException("interrupted while connecting to NATS"));
+    }
+    try {
+      return new JetStreamEventLog(settings, c);
+    } catch (RuntimeException e) {
+      try {
+        c.close();
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      throw e;
+    }
+  }
+
+  private JetStreamEventLog(Settings settings, Connection connection) {
+    this.settings = settings;
+    this.connection = connection;
+    try {
+      io.nats.client.JetStreamOptions jso = io.nats.client.JetStreamOptions.builder()
+          .requestTimeout(settings.connectTimeout()).build();
+      this.js = connection.jetStream(jso);
+      this.jsm = connection.jetStreamManagement(jso);
+      StreamState state = ensureStream().getStreamState();
+      lastSeq.set(state.getLastSequence());
+      notifiedSeq.set(state.getLastSequence());
+      oldestCached = state.getFirstSequence();
+      oldestCachedAt = System.nanoTime();
+      long start = Math.max(state.getFirstSequence(), state.getLastSequence() - settings.recentWindow() + 1);
+      dispatcher = connection.createDispatcher();
+      ConsumerConfiguration cc = ConsumerConfiguration.builder()
+          .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, start)).build();
+      tail = js.subscribe(settings.subjectPrefix() + ".>", dispatcher, this::onTail, false,
+          PushSubscribeOptions.builder().stream(settings.streamName()).ordered(true).configuration(cc).build());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot set up JetStream stream " + settings.streamName(), e);
+    } catch (JetStreamApiException e) {
+      throw new UncheckedIOException(new IOException("cannot set up JetStream stream " + settings.streamName()
+          + ": " + e.getMessage(), e));
+    }
+  }
+
+  private StreamInfo ensureStream() throws IOException, JetStreamApiException {
+    StreamConfiguration.Builder b = StreamConfiguration.builder()
+        .name(settings.streamName())
+        .subjects(settings.subjectPrefix() + ".>")
+        .storageType(StorageType.File)
+        .replicas(settings.replicas())
+        .duplicateWindow(settings.duplicateWindow())
+        .allowDirect(true);
+    settings.maxAge().ifPresent(b::maxAge);
+    settings.maxEvents().ifPresent(b::maxMessages);
+    StreamInfo info;
+    try {
+      info = jsm.getStreamInfo(settings.streamName());
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() != ERR_STREAM_NOT_FOUND) {
+        throw e;
+      }
+      try {
+        info = jsm.addStream(b.build());
+      } catch (JetStreamApiException raced) {
+        // another node created it first
+        info = jsm.getStreamInfo(settings.streamName());
+      }
+    }
+    info = awaitLeader(info);
+    StreamState s = info.getStreamState();
+    if (s.getLastSequence() + 1 < settings.seqFloor()) {
+      if (s.getMsgCount() != 0) {
+        throw new IllegalStateException("stream " + settings.streamName() + " holds events below the seq floor "
+            + settings.seqFloor() + " (last seq " + s.getLastSequence() + ")");
+      }
+      // On an empty stream, purging up to a sequence makes that sequence the next one.
+      jsm.purgeStream(settings.streamName(), PurgeOptions.builder().sequence(settings.seqFloor()).build());
+      info = jsm.getStreamInfo(settings.streamName());
+      if (info.getStreamState().getLastSequence() + 1 < settings.seqFloor()) {
+        throw new IllegalStateException("the server did not move stream " + settings.streamName()
+            + " to the seq floor " + settings.seqFloor());
+      }
+    }
+    return info;
+  }
+
+  /** A new replicated stream elects a leader first; until then every publish would time out. */
+  private StreamInfo awaitLeader(StreamInfo info) throws IOException, JetStreamApiException {
+    long deadline = System.nanoTime() + settings.connectTimeout().toNanos() * 2;
+    while (settings.replicas() > 1 && (info.getClusterInfo() == null || info.getClusterInfo().getLeader() == null)) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException("stream " + settings.streamName() + " has no leader");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for a stream leader", e);
+      }
+      info = jsm.getStreamInfo(settings.streamName());
+    }
+    return info;
+  }
+
+  /** The subject for an account's events: with a rev or without. */
+  static String subject(String prefix, String did, boolean withRev) {
+    if (did.isEmpty() || did.length() > MAX_DID_LENGTH) {
+      throw new IllegalArgumentException("did must be 1.." + MAX_DID_LENGTH + " characters");
+    }
+    StringBuilder sb = new StringBuilder(prefix.length() + did.length() + 16).append(prefix).append('.');
+    for (int i = 0; i < did.length(); i++) {
+      char c = did.charAt(i);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '%') {
+        sb.append(c);
+      } else if (c < 0x80 && c > 0x20) {
+        sb.append('_').append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+      } else {
+        throw new IllegalArgumentException("did has a character outside printable ASCII at index " + i);
+      }
+    }
+    return sb.append(withRev ? ".r" : ".o").toString();
+  }
+
+  static String digest(byte[] frame) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(frame);
+      StringBuilder sb = new StringBuilder(64);
+      for (byte x : d) {
+        sb.append(Character.forDigit((x >> 4) & 15, 16)).append(Character.forDigit(x & 15, 16));
+      }
+      return sb.toString();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** The last rev event of an account: its stream seq (0 if none) and rev. */
+  private record Head(long seq, Optional<String> rev) {}
+
+  private Head head(String did) {
+    try {
+      MessageInfo mi = jsm.getLastMessage(settings.streamName(), subject(settings.subjectPrefix(), did, true));
+      Headers h = mi.getHeaders();
+      return new Head(mi.getSeq(), Optional.ofNullable(h == null ? null : h.getFirst(H_REV)));
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == ERR_NO_MESSAGE || e.getErrorCode() == 404) {
+        return new Head(0, Optional.empty());
+      }
+      throw new UncheckedIOException(new IOException("reading the last rev of " + did + ": " + e.getMessage(), e));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the last rev of " + did, e);
+    }
+  }
+
+  private Message message(LogEvent e, String subject) {
+    Headers h = new Headers();
+    h.put(H_DID, e.did());
+    h.put(H_TYPE, e.type());
+    h.put(H_NODE, node);
+    e.rev().ifPresent(r -> h.put(H_REV, r));
+    return NatsMessage.builder().subject(subject).headers(h).data(e.frame()).build();
+  }
+
+  /** Publishes; empty when the server refused it for a wrong expected last subject sequence. */
+  private Optional<PublishAck> publish(Message m, PublishOptions po) {
+    try {
+      return Optional.of(js.publish(m, po));
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == ERR_WRONG_LAST_SEQUENCE || e.getApiErrorCode() == ERR_EXPECTED_SEQUENCE_MISMATCH) {
+        return Optional.empty();
+      }
+      throw new UncheckedIOException(new IOException("JetStream refused an event of " + m.getSubject() + ": "
+          + e.getMessage(), e));
+    } catch (IOException e) {
+      throw new UncheckedIOException("publishing to JetStream failed (the event may or may not be stored; "
+          + "a retry is deduplicated)", e);
+    }
+  }
+
+  @Override
+  public AppendResult append(List<LogEvent> batch) {
+    if (batch.isEmpty()) {
+      throw new IllegalArgumentException("empty batch");
+    }
+    if (closed) {
+      throw new IllegalStateException("log is closed");
+    }
+    int n = batch.size();
+    String[] ids = new String[n];
+    String[] subjects = new String[n];
+    Long[] seqs = new Long[n];
+    int duplicates = 0;
+    // Pre-check every rev event against the account's head and the batch's earlier events.
+    Map<String, Head> heads = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      LogEvent e = batch.get(i);
+      ids[i] = digest(e.frame());
+      subjects[i] = subject(settings.subjectPrefix(), e.did(), e.rev().isPresent());
+      if (e.rev().isEmpty()) {
+        continue;
+      }
+      Head h = heads.computeIfAbsent(e.did(), this::head);
+      String rev = e.rev().get();
+      if (h.rev().isPresent() && rev.compareTo(h.rev().get()) <= 0) {
+        Optional<Long> original = findDuplicate(e, subjects[i], ids[i], h.seq());
+        if (original.isEmpty()) {
+          throw new StaleRevException(e.did(), rev, h.rev().get());
+        }
+        seqs[i] = original.get();
+        duplicates++;
+        continue;
+      }
+      heads.put(e.did(), new Head(h.seq(), Optional.of(rev)));
+    }
+    // Publish in order; rev events with the per-subject expectation.
+    Map<String, Long> expected = new HashMap<>();
+    long maxNew = 0;
+    for (int i = 0; i < n; i++) {
+      if (seqs[i] != null) {
+        continue;
+      }
+      LogEvent e = batch.get(i);
+      Message m = message(e, subjects[i]);
+      Stored ack;
+      if (e.rev().isEmpty()) {
+        ack = Stored.of(publish(m, PublishOptions.builder().messageId(ids[i]).build()).orElseThrow());
+      } else {
+        ack = publishRev(e, m, ids[i], expected);
+      }
+      seqs[i] = ack.seq();
+      if (ack.duplicate()) {
+        duplicates++;
+      } else {
+        maxNew = Math.max(maxNew, ack.seq());
+        if (e.rev().isPresent()) {
+          expected.put(e.did(), ack.seq());
+        }
+      }
+    }
+    if (maxNew > 0) {
+      advanceLast(maxNew);
+      notifyUpTo(maxNew);
+    }
+    List<Long> out = new ArrayList<>(n);
+    for (Long s : seqs) {
+      out.add(s);
+    }
+    return new AppendResult(out, duplicates);
+  }
+
+  /** Where an event is stored and whether it was there already. */
+  private record Stored(long seq, boolean duplicate) {
+    static Stored of(PublishAck ack) {
+      return new Stored(ack.getSeqno(), ack.isDuplicate());
+    }
+  }
+
+  private Stored publishRev(LogEvent e, Message m, String id, Map<String, Long> expected) {
+    String rev = e.rev().get();
+    Long known = expected.get(e.did());
+    long expectSeq;
+    if (known != null) {
+      expectSeq = known;
+    } else {
+      Head h = head(e.did());
+      if (h.rev().isPresent() && rev.compareTo(h.rev().get()) <= 0) {
+        return staleOrDuplicate(e, m.getSubject(), id, h);
+      }
+      expectSeq = h.seq();
+    }
+    for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      Optional<PublishAck> ack = publish(m,
+          PublishOptions.builder().messageId(id).expectedLastSubjectSequence(expectSeq).build());
+      if (ack.isPresent()) {
+        return Stored.of(ack.get());
+      }
+      // Another node appended a rev event for this account since we read its head.
+      Head h = head(e.did());
+      if (h.rev().isPresent() && rev.compareTo(h.rev().get()) <= 0) {
+        return staleOrDuplicate(e, m.getSubject(), id, h);
+      }
+      expectSeq = h.seq();
+    }
+    throw new UncheckedIOException(new IOException("gave up after " + MAX_RACE_RETRIES
+        + " lost races appending to " + e.did()));
+  }
+
+  private Stored staleOrDuplicate(LogEvent e, String subject, String id, Head h) {
+    Optional<Long> dup = findDuplicate(e, subject, id, h.seq());
+    if (dup.isPresent()) {
+      return new Stored(dup.get(), true);
+    }
+    throw new StaleRevException(e.did(), e.rev().get(), h.rev().orElse(""));
+  }
+
+  /**
+   * Whether a frame that looks stale is a retry of a stored one. The original of such a frame
+   * is at or below the account's head, so once the tail has passed the head the node's index of
+   * message ids answers; for older frames (beyond the index) the server is probed, which only
+   * works on unreplicated streams (a replicated stream's leader checks the expectation before
+   * the message id in 2.9, so the probe then answers "not a duplicate").
+   */
+  private Optional<Long> findDuplicate(LogEvent e, String subject, String id, long headSeq) {
+    long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
+    while (tailSeq.get() < headSeq && System.nanoTime() < deadline && !closed) {
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    Long seq = byDigest.get(id);
+    if (seq != null) {
+      return Optional.of(seq);
+    }
+    return probe(e, subject, id).map(PublishAck::getSeqno);
+  }
+
+  /**
+   * Asks the server whether this frame was stored within the duplicate window, without storing
+   * it: the expectation can never hold, and the server checks the message id first.
+   */
+  private Optional<PublishAck> probe(LogEvent e, String subject, String id) {
+    Optional<PublishAck> ack = publish(message(e, subject),
+        PublishOptions.builder().messageId(id).expectedLastSubjectSequence(Long.MAX_VALUE).build());
+    if (ack.isPresent() && !ack.get().isDuplicate()) {
+      throw new IllegalStateException("JetStream stored a probe at seq " + ack.get().getSeqno()
+          + " despite an impossible expectation");
+    }
+    return ack;
+  }
+
+  private void advanceLast(long seq) {
+    lastSeq.accumulateAndGet(seq, Math::max);
+  }
+
+  private void notifyUpTo(long seq) {
+    long prev = notifiedSeq.getAndAccumulate(seq, Math::max);
+    if (seq > prev) {
+      for (LongConsumer l : listeners) {
+        try {
+          l.accept(seq);
+        } catch (RuntimeException ex) {
+          LOG.warn("append listener failed", ex);
+        }
+      }
+    }
+  }
+
+  private void onTail(Message msg) {
+    try {
+      long seq = msg.metaData().streamSequence();
+      Headers h = msg.getHeaders();
+      String did = h == null ? null : h.getFirst(H_DID);
+      String type = h == null ? null : h.getFirst(H_TYPE);
+      if (did == null || type == null) {
+        LOG.warn("stream {} seq {} has no atsync headers; ignored", settings.streamName(), seq);
+        advanceLast(seq);
+        return;
+      }
+      ZonedDateTime t = msg.metaData().timestamp();
+      recent.put(seq, new LoggedEvent(seq, did, type, msg.getData(),
+          t == null ? System.currentTimeMillis() : t.toInstant().toEpochMilli()));
+      String id = h.getFirst("Nats-Msg-Id");
+      if (id != null) {
+        byDigest.put(id, seq);
+        digestBySeq.put(seq, id);
+      }
+      while (recent.size() > settings.recentWindow()) {
+        recent.pollFirstEntry();
+      }
+      while (digestBySeq.size() > settings.recentWindow()) {
+        Map.Entry<Long, String> old = digestBySeq.pollFirstEntry();
+        if (old != null) {
+          byDigest.remove(old.getValue(), old.getKey());
+        }
+      }
+      tailSeq.accumulateAndGet(seq, Math::max);
+      advanceLast(seq);
+      if (!node.equals(h.getFirst(H_NODE))) {
+        notifyUpTo(seq);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("tailing stream {} failed on a message", settings.streamName(), e);
+    }
+  }
+
+  @Override
+  public long lastSeq() {
+    return lastSeq.get();
+  }
+
+  @Override
+  public long oldestSeq() {
+    long now = System.nanoTime();
+    if (now - oldestCachedAt > 1_000_000_000L) {
+      try {
+        StreamState s = jsm.getStreamInfo(settings.streamName()).getStreamState();
+        oldestCached = s.getMsgCount() == 0 ? s.getLastSequence() + 1 : s.getFirstSequence();
+        oldestCachedAt = now;
+      } catch (IOException | JetStreamApiException e) {
+        LOG.debug("stream info failed; using the cached oldest seq", e);
+      }
+    }
+    return Math.min(oldestCached, lastSeq() + 1);
+  }
+
+  @Override
+  public List<LoggedEvent> readAfter(long afterSeq, int max) {
+    if (max <= 0) {
+      return List.of();
+    }
+    long oldest = oldestSeq();
+    long cursor = Math.max(afterSeq, oldest - 1);
+    long last = lastSeq();
+    List<LoggedEvent> out = new ArrayList<>(Math.min(max, 1024));
+    while (out.size() < max && cursor < last) {
+      Map.Entry<Long, LoggedEvent> first = recent.firstEntry();
+      Map.Entry<Long, LoggedEvent> next = recent.higherEntry(cursor);
+      LoggedEvent e;
+      if (first != null && first.getKey() <= cursor + 1 && next != null) {
+        e = next.getValue();
+      } else {
+        Optional<LoggedEvent> fetched = fetchNext(cursor + 1);
+        if (fetched.isEmpty()) {
+          break;
+        }
+        e = fetched.get();
+      }
+      out.add(e);
+      cursor = e.seq();
+    }
+    return out;
+  }
+
+  private Optional<LoggedEvent> fetchNext(long fromSeq) {
+    try {
+      MessageInfo mi = jsm.getNextMessage(settings.streamName(), fromSeq, settings.subjectPrefix() + ".>");
+      Headers h = mi.getHeaders();
+      String did = h == null ? "" : Objects.requireNonNullElse(h.getFirst(H_DID), "");
+      String type = h == null ? "" : Objects.requireNonNullElse(h.getFirst(H_TYPE), "");
+      ZonedDateTime t = mi.getTime();
+      return Optional.of(new LoggedEvent(mi.getSeq(), did, type, mi.getData(),
+          t == null ? 0 : t.toInstant().toEpochMilli()));
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == ERR_NO_MESSAGE || e.getErrorCode() == 404) {
+        return Optional.empty();
+      }
+      throw new UncheckedIOException(new IOException("reading seq " + fromSeq + ": " + e.getMessage(), e));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading seq " + fromSeq, e);
+    }
+  }
+
+  @Override
+  public Optional<String> currentRev(String did) {
+    return head(did).rev();
+  }
+
+  @Override
+  public void addAppendListener(LongConsumer listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Purges events outside the window. The stream's own MaxAge/MaxMsgs already enforce the
+   * configured window on the server; this applies another one on demand.
+   */
+  @Override
+  public int prune(Retention retention) {
+    long removed = 0;
+    try {
+      if (retention.maxEvents().isPresent()) {
+        removed += jsm.purgeStream(settings.streamName(),
+            PurgeOptions.builder().keep(retention.maxEvents().getAsLong()).build()).getPurged();
+      }
+      if (retention.maxAge().isPresent()) {
+        ZonedDateTime cutoff = ZonedDateTime.now(java.time.ZoneOffset.UTC).minus(retention.maxAge().get());
+        try {
+          MessageInfo firstKept = jsm.getFirstMessage(settings.streamName(), cutoff);
+          removed += jsm.purgeStream(settings.streamName(),
+              PurgeOptions.builder().sequence(firstKept.getSeq()).build()).getPurged();
+        } catch (JetStreamApiException none) {
+          if (none.getApiErrorCode() != ERR_NO_MESSAGE && none.getErrorCode() != 404) {
+            throw none;
+          }
+          // nothing younger than the cutoff: everything goes, the sequence carries on
+          removed += jsm.purgeStream(settings.streamName()).getPurged();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("pruning stream " + settings.streamName(), e);
+    } catch (JetStreamApiException e) {
+      throw new UncheckedIOException(new IOException("pruning stream " + settings.streamName() + ": "
+          + e.getMessage(), e));
+    }
+    oldestCachedAt = 0;
+    long oldest = oldestSeq();
+    recent.headMap(oldest).clear();
+    return (int) Math.min(Integer.MAX_VALUE, removed);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (tail != null) {
+        dispatcher.unsubscribe(tail);
+      }
+      connection.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.debug("closing the NATS connection", e);
+    }
+  }
+}

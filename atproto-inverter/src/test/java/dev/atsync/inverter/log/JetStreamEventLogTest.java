@@ -1,0 +1,167 @@
+package dev.atsync.inverter.log;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The shared contract, plus multi-node behaviour, against one real nats-server. */
+class JetStreamEventLogTest extends EventLogContract {
+  private static JetStreamNatsCluster nats;
+  private static final AtomicInteger STREAMS = new AtomicInteger();
+
+  @BeforeAll
+  static void startNats() throws Exception {
+    nats = JetStreamNatsCluster.start(1);
+  }
+
+  @AfterAll
+  static void stopNats() {
+    if (nats != null) {
+      nats.close();
+    }
+  }
+
+  static JetStreamEventLog.Settings settings(long floor) {
+    int n = STREAMS.incrementAndGet();
+    return JetStreamEventLog.Settings.of(nats.url(0)).withStream("t" + n, "t" + n + ".ev").withSeqFloor(floor);
+  }
+
+  @Override
+  EventLog create(long floor) {
+    return JetStreamEventLog.connect(settings(floor));
+  }
+
+  @Test
+  void subjectsEscapeDidsInjectively() {
+    assertEquals("p.did_3aplc_3aabc.r", JetStreamEventLog.subject("p", "did:plc:abc", true));
+    assertEquals("p.did_3aweb_3aa_2eb-c.o", JetStreamEventLog.subject("p", "did:web:a.b-c", false));
+    assertTrue(!JetStreamEventLog.subject("p", "did:web:a_3ab", true)
+        .equals(JetStreamEventLog.subject("p", "did:web:a:b", true)));
+    assertThrows(IllegalArgumentException.class, () -> JetStreamEventLog.subject("p", "did:web:a b", true));
+    assertThrows(IllegalArgumentException.class, () -> JetStreamEventLog.subject("p", "", true));
+  }
+
+  @Test
+  void aRetryOfAStoredCommitAfterANewerOneIsADuplicateNotStale() {
+    EventLog log = log(1);
+    LogEvent first = commit("did:plc:a", rev());
+    long s1 = log.append(List.of(first)).seqs().get(0);
+    log.append(List.of(commit("did:plc:a", rev())));
+    long last = log.lastSeq();
+    AppendResult retry = log.append(List.of(first));
+    assertEquals(List.of(s1), retry.seqs());
+    assertEquals(1, retry.duplicates());
+    assertEquals(last, log.lastSeq());
+  }
+
+  @Test
+  void aSecondNodeSeesTheSameSeqsRevsAndNotifications() throws Exception {
+    JetStreamEventLog.Settings s = settings(500);
+    EventLog a = JetStreamEventLog.connect(s);
+    opened.add(a);
+    EventLog b = JetStreamEventLog.connect(s);
+    opened.add(b);
+    List<Long> seenByB = new CopyOnWriteArrayList<>();
+    b.addAppendListener(seenByB::add);
+    String r = rev();
+    List<Long> seqs = a.append(List.of(identity("did:plc:n", 1), commit("did:plc:n", r))).seqs();
+    assertEquals(List.of(500L, 501L), seqs);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (b.lastSeq() < 501 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(501, b.lastSeq());
+    assertEquals(501L, seenByB.get(seenByB.size() - 1));
+    assertEquals(Optional.of(r), b.currentRev("did:plc:n"));
+    List<LoggedEvent> read = b.readAfter(0, 10);
+    assertEquals(List.of(500L, 501L), read.stream().map(LoggedEvent::seq).toList());
+    assertArrayEquals(("did:plc:n/" + r).getBytes(StandardCharsets.UTF_8), read.get(1).frame());
+    assertThrows(StaleRevException.class, () -> b.append(List.of(new LogEvent("did:plc:n", Optional.of(r),
+        "#commit", "x".getBytes(StandardCharsets.UTF_8)))));
+    // a retry posted to the other node is answered with the original seqs
+    assertEquals(seqs, b.append(List.of(identity("did:plc:n", 1), commit("did:plc:n", r))).seqs());
+  }
+
+  @Test
+  void readsOlderThanTheInMemoryWindowComeFromTheStream() {
+    JetStreamEventLog.Settings s = settings(1).withRecentWindow(3);
+    EventLog log = JetStreamEventLog.connect(s);
+    opened.add(log);
+    for (int i = 0; i < 20; i++) {
+      log.append(List.of(identity("did:plc:w", i)));
+    }
+    List<LoggedEvent> all = log.readAfter(0, 100);
+    assertEquals(20, all.size());
+    for (int i = 0; i < 20; i++) {
+      assertEquals(i + 1, all.get(i).seq());
+      assertArrayEquals(("did:plc:w#" + i).getBytes(StandardCharsets.UTF_8), all.get(i).frame());
+      assertEquals("did:plc:w", all.get(i).did());
+    }
+    assertEquals(List.of(6L, 7L), log.readAfter(5, 2).stream().map(LoggedEvent::seq).toList());
+  }
+
+  @Test
+  void twoNodesRacingOneAccountStoreStrictlyIncreasingRevsOnce() throws Exception {
+    JetStreamEventLog.Settings s = settings(1);
+    EventLog a = JetStreamEventLog.connect(s);
+    opened.add(a);
+    EventLog b = JetStreamEventLog.connect(s);
+    opened.add(b);
+    List<String> revs = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      revs.add(rev());
+    }
+    List<String> shuffled = new ArrayList<>(revs);
+    Collections.shuffle(shuffled, new java.util.Random(11));
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<String> accepted = new CopyOnWriteArrayList<>();
+    List<Long> acceptedSeqs = new CopyOnWriteArrayList<>();
+    try {
+      List<Future<?>> fs = new ArrayList<>();
+      for (int i = 0; i < shuffled.size(); i++) {
+        EventLog node = i % 2 == 0 ? a : b;
+        String r = shuffled.get(i);
+        fs.add(pool.submit(() -> {
+          try {
+            AppendResult res = node.append(List.of(commit("did:plc:race2", r)));
+            accepted.add(r);
+            acceptedSeqs.add(res.seqs().get(0));
+          } catch (StaleRevException lost) {
+            // a newer rev was stored first, by either node
+          }
+        }));
+      }
+      for (Future<?> f : fs) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<LoggedEvent> stored = a.readAfter(0, 1000);
+    List<String> storedRevs = stored.stream()
+        .map(e -> new String(e.frame(), StandardCharsets.UTF_8).substring("did:plc:race2/".length())).toList();
+    for (int i = 1; i < storedRevs.size(); i++) {
+      assertTrue(storedRevs.get(i - 1).compareTo(storedRevs.get(i)) < 0, "revs strictly increase at " + i);
+    }
+    assertEquals(accepted.size(), stored.size(), "every acknowledged append stored exactly once");
+    List<Long> sortedAcked = new ArrayList<>(acceptedSeqs);
+    Collections.sort(sortedAcked);
+    assertEquals(stored.stream().map(LoggedEvent::seq).toList(), sortedAcked);
+    assertTrue(accepted.contains(revs.get(revs.size() - 1)), "the newest rev can never be stale");
+  }
+}
