@@ -74,6 +74,14 @@ public final class Frame {
     return f;
   }
 
+  /**
+   * Decodes the one frame that starts at {@code offset}, ignoring what follows it (for reading
+   * captured streams frame by frame).
+   */
+  public static Frame decodeFirst(byte[] data, int offset) {
+    return parse(data, offset, data.length, FrameLimits.DEFAULT, new int[1]);
+  }
+
   /** Decodes a concatenation of frames under the default limits. */
   public static List<Frame> decodeAll(byte[] concatenated) {
     return decodeAll(concatenated, FrameLimits.DEFAULT, Integer.MAX_VALUE);
