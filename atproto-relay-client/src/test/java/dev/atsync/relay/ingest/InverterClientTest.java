@@ -1,0 +1,186 @@
+package dev.atsync.relay.ingest;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.atsync.relay.RetryPolicy;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Frames here are single bytes so the fake server can count them in the body. */
+class InverterClientTest {
+  interface Handler { void handle(HttpExchange ex, byte[] body, int call) throws IOException; }
+
+  HttpServer server;
+  final List<byte[]> bodies = new CopyOnWriteArrayList<>();
+  final List<String> auth = new CopyOnWriteArrayList<>();
+  final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+  final AtomicInteger calls = new AtomicInteger();
+  final AtomicLong nextSeq = new AtomicLong(100);
+  volatile Handler handler = this::accept;
+
+  void accept(HttpExchange ex, byte[] body, int call) throws IOException {
+    StringBuilder sb = new StringBuilder("{\"seqs\":[");
+    for (int i = 0; i < body.length; i++) sb.append(i == 0 ? "" : ",").append(nextSeq.getAndIncrement());
+    send(ex, 200, sb.append("]}").toString());
+  }
+
+  static void send(HttpExchange ex, int status, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.sendResponseHeaders(status, b.length);
+    ex.getResponseBody().write(b);
+    ex.close();
+  }
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/events", ex -> {
+      byte[] body = ex.getRequestBody().readAllBytes();
+      bodies.add(body);
+      auth.add(ex.getRequestHeaders().getFirst("Authorization") + "|" + ex.getRequestHeaders().getFirst("Content-Type"));
+      handler.handle(ex, body, calls.incrementAndGet());
+    });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() { server.stop(0); }
+
+  InverterClient client(int maxBatchFrames) {
+    return InverterClient.builder().baseUrl("http://127.0.0.1:" + server.getAddress().getPort()).token("secret")
+        .maxBatchFrames(maxBatchFrames)
+        .retryPolicy(new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(1), sleeps::add, () -> 1.0)).build();
+  }
+
+  static List<byte[]> frames(int n) {
+    List<byte[]> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) out.add(new byte[] {(byte) i});
+    return out;
+  }
+
+  @Test
+  void postBatchReturnsSeqsAndSendsHeaders() {
+    try (InverterClient c = client(10)) {
+      assertEquals(List.of(100L, 101L, 102L), c.postBatch(frames(3)));
+    }
+    assertArrayEquals(new byte[] {0, 1, 2}, bodies.get(0));
+    assertEquals("Bearer secret|application/vnd.ipld.dag-cbor", auth.get(0));
+  }
+
+  @Test
+  void publishBatchesPendingFramesInOrder() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    handler = (ex, body, call) -> {
+      if (call == 1) {
+        try { release.await(5, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+      }
+      accept(ex, body, call);
+    };
+    try (InverterClient c = client(3)) {
+      List<CompletableFuture<Long>> fs = new ArrayList<>();
+      for (byte[] f : frames(7)) fs.add(c.publish(f));
+      release.countDown();
+      List<Long> seqs = new ArrayList<>();
+      for (CompletableFuture<Long> f : fs) seqs.add(f.get(5, TimeUnit.SECONDS));
+      assertEquals(List.of(100L, 101L, 102L, 103L, 104L, 105L, 106L), seqs);
+    }
+    // the first request may carry 1..3 frames; afterwards pending frames are batched (<= 3 each)
+    assertTrue(bodies.size() < 7, "expected batching, got " + bodies.size() + " requests");
+    List<Byte> all = new ArrayList<>();
+    for (byte[] b : bodies) {
+      assertTrue(b.length <= 3);
+      for (byte x : b) all.add(x);
+    }
+    assertEquals(List.of((byte) 0, (byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 5, (byte) 6), all);
+  }
+
+  @Test
+  void staleRevSurfacedNotRetried() {
+    handler = (ex, body, call) -> send(ex, 409, "{\"error\":\"StaleRev\",\"message\":\"old\",\"did\":\"did:plc:a\",\"rev\":\"3k1\",\"currentRev\":\"3k2\"}");
+    try (InverterClient c = client(10)) {
+      StaleRevException e = assertThrows(StaleRevException.class, () -> c.postBatch(frames(1)));
+      assertEquals("did:plc:a", e.did());
+      assertEquals("3k2", e.currentRev());
+    }
+    assertEquals(1, calls.get());
+    assertTrue(sleeps.isEmpty());
+  }
+
+  @Test
+  void invalidFrameSurfacedNotRetried() {
+    handler = (ex, body, call) -> send(ex, 400, "{\"error\":\"InvalidFrame\",\"message\":\"bad header\",\"frame\":1}");
+    try (InverterClient c = client(10)) {
+      InvalidFrameException e = assertThrows(InvalidFrameException.class, () -> c.postBatch(frames(2)));
+      assertEquals(1, e.frameIndex());
+    }
+    assertEquals(1, calls.get());
+  }
+
+  @Test
+  void retries503ThenSucceeds() {
+    handler = (ex, body, call) -> {
+      if (call < 3) send(ex, 503, "{\"error\":\"Unavailable\"}");
+      else accept(ex, body, call);
+    };
+    try (InverterClient c = client(10)) {
+      assertEquals(List.of(100L, 101L), c.postBatch(frames(2)));
+    }
+    assertEquals(3, calls.get());
+    assertEquals(List.of(Duration.ofMillis(100), Duration.ofMillis(200)), sleeps);
+  }
+
+  @Test
+  void payloadTooLargeSplitsBatchesButFailsSingleFrame() {
+    handler = (ex, body, call) -> {
+      if (body.length > 2) send(ex, 413, "{\"error\":\"PayloadTooLarge\"}");
+      else accept(ex, body, call);
+    };
+    try (InverterClient c = client(10)) {
+      assertEquals(List.of(100L, 101L, 102L, 103L, 104L), c.postBatch(frames(5)));
+    }
+    List<Integer> sizes = new ArrayList<>();
+    for (byte[] b : bodies) sizes.add(b.length);
+    assertEquals(List.of(5, 2, 3, 1, 2), sizes);
+
+    handler = (ex, body, call) -> send(ex, 413, "{\"error\":\"PayloadTooLarge\"}");
+    try (InverterClient c = client(10)) {
+      InverterException e = assertThrows(InverterException.class, () -> c.postBatch(frames(1)));
+      assertEquals(413, e.status());
+    }
+  }
+
+  @Test
+  void failedFrameFailsFramesQueuedAfterIt() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    handler = (ex, body, call) -> {
+      try { release.await(5, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+      send(ex, 401, "{\"error\":\"InvalidToken\",\"message\":\"no\"}");
+    };
+    try (InverterClient c = client(1)) {
+      CompletableFuture<Long> first = c.publish(new byte[] {1});
+      CompletableFuture<Long> second = c.publish(new byte[] {2});
+      release.countDown();
+      ExecutionException e1 = assertThrows(ExecutionException.class, () -> first.get(5, TimeUnit.SECONDS));
+      assertEquals(401, ((InverterException) e1.getCause()).status());
+      ExecutionException e2 = assertThrows(ExecutionException.class, () -> second.get(5, TimeUnit.SECONDS));
+      assertEquals("PrecedingFrameFailed", ((InverterException) e2.getCause()).error().orElseThrow());
+    }
+    assertEquals(1, calls.get());
+  }
+}
