@@ -156,6 +156,110 @@ class JetStreamClusterTest {
   }
 
   @Test
+  void throughCaddyTwoPostersAndThreeSubscribersShareOneAddressAndOneOrder() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(onPath("caddy"),
+        "caddy not installed: skipping the Caddy load-balancing test (CI installs it)");
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("atsync-caddy");
+    int port;
+    try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = ss.getLocalPort();
+    }
+    String caddyfile = "{\n  admin off\n  auto_https off\n}\n"
+        + "http://127.0.0.1:" + port + " {\n"
+        + "  handle /events {\n    reverse_proxy 127.0.0.1:" + nodes[0].ingestPort().orElseThrow()
+        + " 127.0.0.1:" + nodes[1].ingestPort().orElseThrow() + " {\n      lb_policy round_robin\n    }\n  }\n"
+        + "  handle /xrpc/com.atproto.sync.subscribeRepos {\n    reverse_proxy 127.0.0.1:" + nodes[0].publicPort()
+        + " 127.0.0.1:" + nodes[1].publicPort() + " {\n      lb_policy round_robin\n    }\n  }\n}\n";
+    java.nio.file.Path conf = dir.resolve("Caddyfile");
+    java.nio.file.Files.writeString(conf, caddyfile);
+    ProcessBuilder pb = new ProcessBuilder("caddy", "run", "--config", conf.toString(), "--adapter", "caddyfile")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("caddy.log").toFile());
+    pb.environment().put("XDG_DATA_HOME", dir.toString());
+    pb.environment().put("XDG_CONFIG_HOME", dir.toString());
+    pb.environment().put("HOME", dir.toString());
+    Process caddy = pb.start();
+    try {
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (!listening(port)) {
+        if (System.nanoTime() > deadline || !caddy.isAlive()) {
+          throw new AssertionError("caddy did not start: " + java.nio.file.Files.readString(dir.resolve("caddy.log")));
+        }
+        Thread.sleep(50);
+      }
+      URI ws = URI.create("ws://127.0.0.1:" + port + "/xrpc/com.atproto.sync.subscribeRepos");
+      List<TestSubscriber> subs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        TestSubscriber sub = new TestSubscriber(ws);
+        assertTrue(sub.connectBlocking(10, java.util.concurrent.TimeUnit.SECONDS), "subscriber " + i + " connected");
+        subscribers.add(sub);
+        subs.add(sub);
+      }
+      List<Long> acked = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Thread> posters = new ArrayList<>();
+      for (int p = 0; p < 2; p++) {
+        int pds = p;
+        Thread t = new Thread(() -> {
+          for (int i = 0; i < 25; i++) {
+            Frame f = TestEvents.commit(TestEvents.did(200 + pds * 10 + i % 3), TestEvents.nextRev());
+            acked.addAll(postTo(port, List.of(f)).orElseThrow());
+          }
+        });
+        posters.add(t);
+        t.start();
+      }
+      for (Thread t : posters) {
+        t.join();
+      }
+      List<Long> sorted = new ArrayList<>(acked);
+      java.util.Collections.sort(sorted);
+      List<Frame> first = subs.get(0).await(50, 30);
+      assertEquals(sorted, seqsOf(first));
+      for (TestSubscriber sub : subs) {
+        List<Frame> got = sub.await(50, 30);
+        assertEquals(seqsOf(first), seqsOf(got));
+        for (int i = 0; i < got.size(); i++) {
+          assertArrayEquals(first.get(i).bytes(), got.get(i).bytes());
+        }
+      }
+      assertTrue(nodes[0].subscriberCount() > 0 && nodes[1].subscriberCount() > 0,
+          "Caddy spread the subscribers over both nodes");
+    } finally {
+      caddy.destroyForcibly();
+      caddy.waitFor();
+    }
+  }
+
+  static boolean onPath(String binary) {
+    for (String p : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      if (!p.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(p, binary))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static boolean listening(int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  static java.util.Optional<List<Long>> postTo(int port, List<Frame> frames) {
+    try {
+      HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/events"))
+          .timeout(Duration.ofSeconds(15)).POST(HttpRequest.BodyPublishers.ofByteArray(TestEvents.concat(frames)))
+          .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/vnd.ipld.dag-cbor").build();
+      HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+      return resp.statusCode() == 200 ? java.util.Optional.of(InverterTest.seqs(resp.body())) : java.util.Optional.empty();
+    } catch (Exception e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  @Test
   void aSubscriberResumesOnTheOtherNodeFromItsCursorWithoutGapOrDuplicate() throws Exception {
     List<Long> acked = new ArrayList<>();
     for (int i = 0; i < 30; i++) {

@@ -60,11 +60,14 @@ import org.slf4j.LoggerFactory;
  * <p>Append: every event is published with {@code Nats-Msg-Id} = hex SHA-256 of its frame, so
  * the server answers a retry within the duplicate window with the original seq. Before anything
  * of a batch is published, every rev event is pre-checked against the account's last rev event
- * (read with a last-by-subject get) and the earlier events of the batch; an event that fails the
- * check is probed with a publish that cannot be stored (an expected-last-subject-sequence no
- * subject can have): the server checks the message id before the expectation, so a retry is
- * answered as a duplicate with its original seq, and anything else is refused unstored, making
- * the batch stale. Rev events are then published with {@code expectedLastSubjectSequence} = the
+ * (read with a last-by-subject get) and the earlier events of the batch. An event that fails the
+ * check may be a retry: the node waits until its tail has passed the account's head and looks
+ * the frame's digest up in the message ids it has tailed (the last {@link Settings#recentWindow()}
+ * events); failing that, it probes the server with a publish that cannot be stored (an
+ * impossible expected-last-subject-sequence), which an unreplicated stream answers as a
+ * duplicate with the original seq. A replicated 2.9 stream checks the expectation first, so a
+ * retry older than the node's tailed window is answered 409 there. Otherwise nothing is stored
+ * and the batch is stale. Rev events are then published with {@code expectedLastSubjectSequence} = the
  * sequence the check read; when another node won the race in between, the account is re-read
  * and the event re-checked (stale, or retried).
  *
