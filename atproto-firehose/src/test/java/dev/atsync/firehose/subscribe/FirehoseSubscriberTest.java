@@ -115,7 +115,7 @@ class FirehoseSubscriberTest {
       perDid.computeIfAbsent(f.did().get(), d -> Collections.synchronizedList(new ArrayList<>())).add(seq);
       all.add(seq);
       threads.put(Thread.currentThread().getName(), true);
-      if (seq == last) {
+      if (all.size() >= last) { // lanes finish out of order: wait for every frame, not just the last seq
         done.countDown();
       }
     }
@@ -171,6 +171,11 @@ class FirehoseSubscriberTest {
     Server s = start((c, cur) -> {
       if (conns.incrementAndGet() == 1) {
         send(c, cur + 1, 500);
+        try {
+          Thread.sleep(500); // let the frames leave the send queue before the abrupt drop
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
         c.closeConnection(1006, "dropped");
       } else {
         send(c, cur + 1, 1000);
