@@ -1,0 +1,47 @@
+package dev.atsync.firehose.identity;
+
+/** Why an identity could not be resolved: the DID, and what went wrong. */
+public class IdentityException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** The failure category. */
+  public enum Kind {
+    /** The DID is not syntactically a supported DID. */
+    UNSUPPORTED_DID,
+    /** The directory or host says the DID does not exist (HTTP 404/410). */
+    NOT_FOUND,
+    /** The DID document is not valid JSON or lacks a required part. */
+    MALFORMED_DOCUMENT,
+    /** Any other HTTP status, an oversize body, or a transport failure or timeout. */
+    HTTP_ERROR
+  }
+
+  private final Kind kind;
+  private final String did;
+
+  /**
+   * @param kind the category
+   * @param did the DID being resolved
+   * @param message what is wrong
+   */
+  public IdentityException(Kind kind, String did, String message) {
+    this(kind, did, message, null);
+  }
+
+  /** With a cause. */
+  public IdentityException(Kind kind, String did, String message, Throwable cause) {
+    super(did + ": " + message, cause);
+    this.kind = kind;
+    this.did = did;
+  }
+
+  /** @return the category */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** @return the DID being resolved */
+  public String did() {
+    return did;
+  }
+}

@@ -1,0 +1,34 @@
+package dev.atsync.firehose.identity;
+
+import java.util.Map;
+
+/** Resolves a DID to its current {@link Identity}. Implementations are thread-safe. */
+public interface IdentityResolver {
+  /**
+   * Resolves {@code did}, possibly from a cache.
+   *
+   * @throws IdentityException if the DID cannot be resolved
+   */
+  Identity resolve(String did) throws IdentityException;
+
+  /**
+   * Resolves {@code did} bypassing any cache. Uncached resolvers just resolve.
+   *
+   * @throws IdentityException if the DID cannot be resolved
+   */
+  default Identity refresh(String did) throws IdentityException {
+    return resolve(did);
+  }
+
+  /** A fixed map of identities, for tests and closed systems. */
+  static IdentityResolver of(Map<String, Identity> identities) {
+    Map<String, Identity> copy = Map.copyOf(identities);
+    return did -> {
+      Identity id = copy.get(did);
+      if (id == null) {
+        throw new IdentityException(IdentityException.Kind.NOT_FOUND, did, "not in static map");
+      }
+      return id;
+    };
+  }
+}

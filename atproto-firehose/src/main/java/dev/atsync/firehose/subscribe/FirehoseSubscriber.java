@@ -1,0 +1,405 @@
+package dev.atsync.firehose.subscribe;
+
+import dev.atsync.firehose.Frame;
+import dev.atsync.firehose.InfoEvent;
+import dev.atsync.firehose.StreamError;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.handshake.ServerHandshake;
+import org.java_websocket.protocols.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Subscribes to a {@code com.atproto.sync.subscribeRepos} endpoint ({@code ws://} or
+ * {@code wss://}) and feeds frames to a {@link FrameHandler}.
+ *
+ * <p><b>Backpressure.</b> At most {@code maxInFlight} frames are received but not yet processed.
+ * When that bound is reached, the Java-WebSocket reader thread blocks inside {@code onMessage};
+ * it then stops reading the TCP socket, the kernel receive buffer fills, and the server's sends
+ * stall, so memory stays bounded and the server sees a slow consumer.
+ *
+ * <p><b>Ordering.</b> Frames for one DID go to one of {@code lanes} worker threads (by DID hash)
+ * and are processed in arrival order; frames without a DID use lane 0. The cursor
+ * ({@link #processedSeq()}) advances to seq S only when all frames with seq <= S are done.
+ * Before reconnecting the subscriber waits for in-flight frames to finish, then resumes from
+ * that cursor, so nothing is skipped or processed twice; frames whose seq is not above the last
+ * dispatched seq are dropped.
+ */
+public final class FirehoseSubscriber implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FirehoseSubscriber.class);
+
+  private final URI endpoint;
+  private final FrameHandler handler;
+  private final SubscriberListener listener;
+  private final int maxFrameBytes;
+  private final int maxInFlight;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final FutureCursorPolicy futureCursorPolicy;
+  private final Semaphore inFlight;
+  private final ExecutorService[] lanes;
+  private final ScheduledExecutorService reconnector;
+  private final Watermark watermark;
+  private final AtomicLong frames = new AtomicLong();
+  private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong reconnects = new AtomicLong();
+  private final AtomicLong lastDispatched;
+  private volatile boolean live;
+  private volatile boolean stopping;
+  private volatile Client current;
+  private int failures;
+
+  private FirehoseSubscriber(Builder b) {
+    this.endpoint = b.endpoint;
+    this.handler = b.handler;
+    this.listener = b.listener;
+    this.maxFrameBytes = b.maxFrameBytes;
+    this.maxInFlight = b.maxInFlight;
+    this.initialBackoff = b.initialBackoff;
+    this.maxBackoff = b.maxBackoff;
+    this.futureCursorPolicy = b.futureCursorPolicy;
+    this.inFlight = new Semaphore(b.maxInFlight);
+    this.lanes = new ExecutorService[b.lanes];
+    for (int i = 0; i < lanes.length; i++) {
+      int n = i;
+      lanes[i] = Executors.newSingleThreadExecutor(r -> daemon(r, "firehose-lane-" + n));
+    }
+    this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "firehose-reconnect"));
+    this.live = b.cursor < 0;
+    this.watermark = new Watermark(Math.max(b.cursor, 0));
+    this.lastDispatched = new AtomicLong(Math.max(b.cursor, 0));
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** @param endpoint the full subscribeRepos URL, e.g. {@code wss://host/xrpc/com.atproto.sync.subscribeRepos} */
+  public static Builder builder(URI endpoint) {
+    return new Builder(endpoint);
+  }
+
+  /** Starts connecting. Returns immediately. */
+  public void start() {
+    reconnector.execute(this::connect);
+  }
+
+  private void connect() {
+    if (stopping) {
+      return;
+    }
+    long cursor = live ? -1 : watermark.processed();
+    String sep = endpoint.getRawQuery() == null ? "?" : "&";
+    URI uri = cursor < 0 ? endpoint : URI.create(endpoint + sep + "cursor=" + cursor);
+    Client c = new Client(uri, cursor);
+    current = c;
+    c.setConnectionLostTimeout(60);
+    c.connect();
+  }
+
+  private void scheduleReconnect() {
+    if (stopping) {
+      return;
+    }
+    reconnects.incrementAndGet();
+    long base = initialBackoff.toMillis() << Math.min(failures++, 20);
+    long delay = Math.min(base, maxBackoff.toMillis());
+    long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+    reconnector.schedule(() -> {
+      drain();
+      connect();
+    }, jittered, TimeUnit.MILLISECONDS);
+  }
+
+  /** Waits until every received frame is processed, so the resume cursor is exact. */
+  private void drain() {
+    try {
+      inFlight.acquire(maxInFlight);
+      inFlight.release(maxInFlight);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void onFrame(ByteBuffer data) {
+    int len = data.remaining();
+    bytes.addAndGet(len);
+    if (len > maxFrameBytes) {
+      listener.onError("frame of " + len + " bytes exceeds limit " + maxFrameBytes, null);
+      return;
+    }
+    byte[] raw = new byte[len];
+    data.get(raw);
+    Frame frame;
+    try {
+      frame = Frame.decode(raw);
+    } catch (RuntimeException e) {
+      listener.onError("undecodable frame: " + e.getMessage(), e);
+      return;
+    }
+    frames.incrementAndGet();
+    if (frame.isError()) {
+      onStreamError(frame);
+      return;
+    }
+    if (frame.type().filter("#info"::equals).isPresent()) {
+      try {
+        listener.onInfo((InfoEvent) frame.event());
+      } catch (RuntimeException e) {
+        listener.onError("malformed #info frame: " + e.getMessage(), e);
+      }
+      return;
+    }
+    long seq = frame.seq().orElse(-1);
+    if (seq >= 0 && seq <= lastDispatched.get()) {
+      return;
+    }
+    try {
+      inFlight.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (seq >= 0) {
+      lastDispatched.set(seq);
+      watermark.dispatched(seq);
+    }
+    int lane = frame.did().map(d -> Math.floorMod(d.hashCode(), lanes.length)).orElse(0);
+    lanes[lane].execute(() -> {
+      try {
+        handler.handle(frame);
+      } catch (Exception e) {
+        listener.onError("handler failed on seq " + seq + ": " + e.getMessage(), e);
+      } finally {
+        if (seq >= 0) {
+          watermark.completed(seq);
+        }
+        inFlight.release();
+      }
+    });
+  }
+
+  private void onStreamError(Frame frame) {
+    StreamError err;
+    try {
+      err = frame.error();
+    } catch (RuntimeException e) {
+      listener.onError("malformed error frame: " + e.getMessage(), e);
+      return;
+    }
+    listener.onStreamError(err);
+    if ("FutureCursor".equals(err.error())) {
+      if (futureCursorPolicy == FutureCursorPolicy.STOP) {
+        stopping = true;
+      } else {
+        live = true;
+      }
+    }
+    // The server closes after an error frame; ConsumerTooSlow and others reconnect from the
+    // processed cursor via the normal close path.
+  }
+
+  /** @return frames received (including error and info frames, excluding oversize ones) */
+  public long frames() {
+    return frames.get();
+  }
+
+  /** @return bytes received */
+  public long bytes() {
+    return bytes.get();
+  }
+
+  /** @return reconnect attempts scheduled */
+  public long reconnects() {
+    return reconnects.get();
+  }
+
+  /** @return frames received but not yet processed */
+  public int queueDepth() {
+    return maxInFlight - inFlight.availablePermits();
+  }
+
+  /** @return the highest seq S with all frames <= S processed: the resume cursor */
+  public long processedSeq() {
+    return watermark.processed();
+  }
+
+  /** @return the highest seq handed to the handler */
+  public long lastReceivedSeq() {
+    return lastDispatched.get();
+  }
+
+  /** @return whether the subscriber has stopped (closed, or stopped on FutureCursor) */
+  public boolean isStopped() {
+    return stopping;
+  }
+
+  /** Closes the connection, lets queued frames finish (up to 10 s), and stops all threads. */
+  @Override
+  public void close() {
+    stopping = true;
+    Client c = current;
+    if (c != null) {
+      c.close();
+    }
+    reconnector.shutdownNow();
+    for (ExecutorService lane : lanes) {
+      lane.shutdown();
+    }
+    try {
+      for (ExecutorService lane : lanes) {
+        lane.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private final class Client extends WebSocketClient {
+    private final long cursor;
+
+    Client(URI uri, long cursor) {
+      super(uri, new Draft_6455(Collections.emptyList(),
+          Collections.singletonList(new Protocol("")), maxFrameBytes));
+      this.cursor = cursor;
+    }
+
+    @Override
+    public void onOpen(ServerHandshake h) {
+      failures = 0;
+      listener.onConnected(cursor);
+    }
+
+    @Override
+    public void onMessage(String message) {
+      listener.onError("unexpected text message", null);
+    }
+
+    @Override
+    public void onMessage(ByteBuffer data) {
+      onFrame(data);
+    }
+
+    @Override
+    public void onClose(int code, String reason, boolean remote) {
+      if (code == 1009) {
+        listener.onError("server sent a frame larger than " + maxFrameBytes + " bytes", null);
+      }
+      listener.onDisconnected(code, reason);
+      scheduleReconnect();
+    }
+
+    @Override
+    public void onError(Exception ex) {
+      LOG.debug("websocket error on {}", getURI(), ex);
+      listener.onError("transport error: " + ex, ex);
+    }
+  }
+
+  /** Configures a {@link FirehoseSubscriber}. */
+  public static final class Builder {
+    private final URI endpoint;
+    private FrameHandler handler = f -> {};
+    private SubscriberListener listener = new SubscriberListener() {};
+    private long cursor = -1;
+    private int lanes = 4;
+    private int maxInFlight = 1024;
+    private int maxFrameBytes = 5 * 1024 * 1024;
+    private Duration initialBackoff = Duration.ofMillis(500);
+    private Duration maxBackoff = Duration.ofSeconds(60);
+    private FutureCursorPolicy futureCursorPolicy = FutureCursorPolicy.STOP;
+
+    private Builder(URI endpoint) {
+      String s = Objects.requireNonNull(endpoint).getScheme();
+      if (!"ws".equals(s) && !"wss".equals(s)) {
+        throw new IllegalArgumentException("endpoint must be ws:// or wss://: " + endpoint);
+      }
+      this.endpoint = endpoint;
+    }
+
+    /** @param h the per-frame handler */
+    public Builder handler(FrameHandler h) {
+      this.handler = Objects.requireNonNull(h);
+      return this;
+    }
+
+    /** @param l connection-level notifications */
+    public Builder listener(SubscriberListener l) {
+      this.listener = Objects.requireNonNull(l);
+      return this;
+    }
+
+    /** @param seq start after this seq (0 = from the start of the server's backfill window) */
+    public Builder cursor(long seq) {
+      if (seq < 0) {
+        throw new IllegalArgumentException("cursor must be >= 0");
+      }
+      this.cursor = seq;
+      return this;
+    }
+
+    /** @param n worker lanes (parallelism across DIDs) */
+    public Builder lanes(int n) {
+      if (n < 1 || n > 256) {
+        throw new IllegalArgumentException("lanes out of range: " + n);
+      }
+      this.lanes = n;
+      return this;
+    }
+
+    /** @param n frames received but not processed before the socket reader blocks */
+    public Builder maxInFlight(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxInFlight must be positive");
+      }
+      this.maxInFlight = n;
+      return this;
+    }
+
+    /** @param n largest accepted frame in bytes (default 5 MB) */
+    public Builder maxFrameBytes(int n) {
+      if (n < 16) {
+        throw new IllegalArgumentException("maxFrameBytes too small");
+      }
+      this.maxFrameBytes = n;
+      return this;
+    }
+
+    /** @param initial first reconnect delay; @param max cap on the exponential delay */
+    public Builder backoff(Duration initial, Duration max) {
+      if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("bad backoff");
+      }
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** @param p what to do on FutureCursor */
+    public Builder onFutureCursor(FutureCursorPolicy p) {
+      this.futureCursorPolicy = Objects.requireNonNull(p);
+      return this;
+    }
+
+    /** @return the subscriber, not yet started */
+    public FirehoseSubscriber build() {
+      return new FirehoseSubscriber(this);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package dev.atsync.firehose.subscribe;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The processed cursor: advances to seq S only once every dispatched frame with seq <= S is
+ * done. Size is bounded by the subscriber's in-flight bound.
+ */
+final class Watermark {
+  private final ArrayDeque<Long> order = new ArrayDeque<>();
+  private final Map<Long, Boolean> done = new HashMap<>();
+  private long processed;
+
+  Watermark(long start) {
+    this.processed = start;
+  }
+
+  synchronized void dispatched(long seq) {
+    order.addLast(seq);
+    done.put(seq, Boolean.FALSE);
+  }
+
+  synchronized void completed(long seq) {
+    done.put(seq, Boolean.TRUE);
+    while (!order.isEmpty() && Boolean.TRUE.equals(done.get(order.peekFirst()))) {
+      long s = order.pollFirst();
+      done.remove(s);
+      processed = s;
+    }
+  }
+
+  synchronized long processed() {
+    return processed;
+  }
+}

@@ -1,0 +1,276 @@
+package dev.atsync.firehose.subscribe;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.atsync.firehose.Frame;
+import dev.atsync.firehose.IdentityEvent;
+import dev.atsync.firehose.StreamError;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import org.java_websocket.WebSocket;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.server.WebSocketServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class FirehoseSubscriberTest {
+  static final int DIDS = 7;
+
+  static Frame frame(long seq) {
+    String did = "did:plc:" + "abcdefghijklmnopqrstuvw" + (char) ('a' + (seq % DIDS));
+    return Frame.of(new IdentityEvent(seq, did, "2026-01-01T00:00:00.000Z", Optional.empty()));
+  }
+
+  /** Test server: calls {@code onConnect(conn, cursor)} on a fresh thread per connection. */
+  static final class Server extends WebSocketServer {
+    final List<Long> cursors = new CopyOnWriteArrayList<>();
+    final BiConsumer<WebSocket, Long> behaviour;
+
+    Server(BiConsumer<WebSocket, Long> behaviour) {
+      super(new InetSocketAddress("127.0.0.1", 0));
+      this.behaviour = behaviour;
+      setReuseAddr(true);
+    }
+
+    @Override
+    public void onOpen(WebSocket conn, ClientHandshake h) {
+      String d = h.getResourceDescriptor();
+      int i = d.indexOf("cursor=");
+      long cursor = i < 0 ? -1 : Long.parseLong(d.substring(i + 7));
+      cursors.add(cursor);
+      new Thread(() -> behaviour.accept(conn, cursor)).start();
+    }
+
+    @Override
+    public void onClose(WebSocket c, int code, String reason, boolean remote) {}
+
+    @Override
+    public void onMessage(WebSocket c, String m) {}
+
+    @Override
+    public void onError(WebSocket c, Exception ex) {}
+
+    @Override
+    public void onStart() {}
+
+    URI uri() {
+      return URI.create("ws://127.0.0.1:" + getPort() + "/xrpc/com.atproto.sync.subscribeRepos");
+    }
+  }
+
+  final List<AutoCloseable> toClose = new ArrayList<>();
+
+  Server start(BiConsumer<WebSocket, Long> behaviour) throws Exception {
+    Server s = new Server(behaviour);
+    s.start();
+    for (int i = 0; i < 200 && s.getPort() == 0; i++) {
+      Thread.sleep(10);
+    }
+    toClose.add(() -> s.stop(1000));
+    return s;
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    Collections.reverse(toClose);
+    for (AutoCloseable c : toClose) {
+      c.close();
+    }
+  }
+
+  static void send(WebSocket conn, long from, long to) {
+    for (long s = from; s <= to && conn.isOpen(); s++) {
+      conn.send(frame(s).bytes());
+    }
+  }
+
+  /** Records per-DID sequences and all seqs; counts down when {@code last} is processed. */
+  static final class Recorder implements FrameHandler {
+    final Map<String, List<Long>> perDid = new ConcurrentHashMap<>();
+    final List<Long> all = Collections.synchronizedList(new ArrayList<>());
+    final Map<String, Boolean> threads = new ConcurrentHashMap<>();
+    final CountDownLatch done;
+    final long last;
+
+    Recorder(long last) {
+      this.last = last;
+      this.done = new CountDownLatch(1);
+    }
+
+    @Override
+    public void handle(Frame f) {
+      long seq = f.seq().getAsLong();
+      perDid.computeIfAbsent(f.did().get(), d -> Collections.synchronizedList(new ArrayList<>())).add(seq);
+      all.add(seq);
+      threads.put(Thread.currentThread().getName(), true);
+      if (all.size() >= last) { // lanes finish out of order: wait for every frame, not just the last seq
+        done.countDown();
+      }
+    }
+
+    void assertExactlyOnceInOrder(long n) {
+      List<Long> sorted = new ArrayList<>(all);
+      Collections.sort(sorted);
+      assertEquals(n, sorted.size(), "no duplicates or gaps");
+      for (int i = 0; i < n; i++) {
+        assertEquals(i + 1, sorted.get(i));
+      }
+      for (List<Long> seqs : perDid.values()) {
+        List<Long> copy = new ArrayList<>(seqs);
+        List<Long> s = new ArrayList<>(copy);
+        Collections.sort(s);
+        assertEquals(s, copy, "in order within one DID");
+      }
+    }
+  }
+
+  FirehoseSubscriber subscriber(Server s, FrameHandler h, SubscriberListener l, long cursor) {
+    FirehoseSubscriber.Builder b = FirehoseSubscriber.builder(s.uri()).handler(h).listener(l)
+        .lanes(4).maxInFlight(64).backoff(Duration.ofMillis(20), Duration.ofMillis(200));
+    if (cursor >= 0) {
+      b.cursor(cursor);
+    }
+    FirehoseSubscriber sub = b.build();
+    toClose.add(sub);
+    sub.start();
+    return sub;
+  }
+
+  @Test
+  void deliversAllInOrderPerDidInParallel() throws Exception {
+    Server s = start((c, cur) -> send(c, cur + 1, 3000));
+    Recorder r = new Recorder(3000);
+    FirehoseSubscriber sub = subscriber(s, r, new SubscriberListener() {}, 0);
+    assertTrue(r.done.await(30, TimeUnit.SECONDS));
+    r.assertExactlyOnceInOrder(3000);
+    assertEquals(DIDS, r.perDid.size());
+    assertTrue(r.threads.size() > 1, "work spread over several lanes: " + r.threads.keySet());
+    for (int i = 0; i < 100 && sub.processedSeq() < 3000; i++) {
+      Thread.sleep(10);
+    }
+    assertEquals(3000, sub.processedSeq());
+    assertEquals(3000, sub.frames());
+    assertEquals(List.of(0L), s.cursors);
+  }
+
+  @Test
+  void resumesFromLastProcessedAfterDrop() throws Exception {
+    AtomicInteger conns = new AtomicInteger();
+    Server s = start((c, cur) -> {
+      if (conns.incrementAndGet() == 1) {
+        send(c, cur + 1, 500);
+        try {
+          Thread.sleep(500); // let the frames leave the send queue before the abrupt drop
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        c.closeConnection(1006, "dropped");
+      } else {
+        send(c, cur + 1, 1000);
+      }
+    });
+    Recorder r = new Recorder(1000);
+    FirehoseSubscriber sub = subscriber(s, r, new SubscriberListener() {}, 0);
+    assertTrue(r.done.await(30, TimeUnit.SECONDS));
+    r.assertExactlyOnceInOrder(1000);
+    assertEquals(2, s.cursors.size());
+    assertTrue(s.cursors.get(1) > 0 && s.cursors.get(1) <= 500, "resume cursor " + s.cursors);
+    assertTrue(sub.reconnects() >= 1);
+  }
+
+  @Test
+  void consumerTooSlowReconnectsFromCursor() throws Exception {
+    AtomicInteger conns = new AtomicInteger();
+    Server s = start((c, cur) -> {
+      if (conns.incrementAndGet() == 1) {
+        send(c, cur + 1, 200);
+        c.send(Frame.ofError(StreamError.of("ConsumerTooSlow", "too slow")).bytes());
+        c.close(1008, "ConsumerTooSlow");
+      } else {
+        send(c, cur + 1, 400);
+      }
+    });
+    List<String> errors = new CopyOnWriteArrayList<>();
+    Recorder r = new Recorder(400);
+    subscriber(s, r, new SubscriberListener() {
+      @Override
+      public void onStreamError(StreamError e) {
+        errors.add(e.error());
+      }
+    }, 0);
+    assertTrue(r.done.await(30, TimeUnit.SECONDS));
+    r.assertExactlyOnceInOrder(400);
+    assertEquals(List.of("ConsumerTooSlow"), errors);
+    assertEquals(200L, s.cursors.get(1));
+  }
+
+  @Test
+  void futureCursorStops() throws Exception {
+    Server s = start((c, cur) -> {
+      c.send(Frame.ofError(StreamError.of("FutureCursor", "cursor in the future")).bytes());
+      c.close(1008, "FutureCursor");
+    });
+    CountDownLatch got = new CountDownLatch(1);
+    FirehoseSubscriber sub = subscriber(s, f -> fail("no frames expected"), new SubscriberListener() {
+      @Override
+      public void onStreamError(StreamError e) {
+        if (e.error().equals("FutureCursor")) {
+          got.countDown();
+        }
+      }
+    }, 99999);
+    assertTrue(got.await(10, TimeUnit.SECONDS));
+    for (int i = 0; i < 100 && !sub.isStopped(); i++) {
+      Thread.sleep(10);
+    }
+    assertTrue(sub.isStopped());
+    Thread.sleep(300);
+    assertEquals(1, s.cursors.size(), "no reconnect after FutureCursor with STOP");
+  }
+
+  @Test
+  void backpressureBoundsClientQueueAndFillsServerBuffer() throws Exception {
+    int n = 60_000;
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch serverSent = new CountDownLatch(1);
+    AtomicInteger serverBuffered = new AtomicInteger();
+    Server s = start((c, cur) -> {
+      send(c, cur + 1, n);
+      serverBuffered.set(c.hasBufferedData() ? 1 : 0);
+      serverSent.countDown();
+    });
+    AtomicInteger maxDepth = new AtomicInteger();
+    Recorder r = new Recorder(n);
+    FirehoseSubscriber[] holder = new FirehoseSubscriber[1];
+    FrameHandler slow = f -> {
+      release.await();
+      if (holder[0] != null) {
+        maxDepth.accumulateAndGet(holder[0].queueDepth(), Math::max);
+      }
+      r.handle(f);
+    };
+    FirehoseSubscriber sub = FirehoseSubscriber.builder(s.uri()).handler(slow).lanes(2).maxInFlight(16).cursor(0).build();
+    holder[0] = sub;
+    toClose.add(sub);
+    sub.start();
+    assertTrue(serverSent.await(30, TimeUnit.SECONDS));
+    assertEquals(1, serverBuffered.get(), "server send queue backed up while the client was blocked");
+    assertTrue(sub.queueDepth() <= 16);
+    release.countDown();
+    assertTrue(r.done.await(60, TimeUnit.SECONDS));
+    assertTrue(maxDepth.get() <= 16, "in-flight bound respected: " + maxDepth.get());
+    r.assertExactlyOnceInOrder(n);
+  }
+}
