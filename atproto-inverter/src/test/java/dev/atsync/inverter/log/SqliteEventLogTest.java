@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,13 @@ class SqliteEventLogTest extends EventLogContract {
   EventLog create(long floor) {
     return SqliteEventLog.open(dir.resolve("log" + n++), SqliteEventLog.Settings.DEFAULT.withSeqFloor(floor)
         .withRetention(Retention.FOREVER));
+  }
+
+  @Override
+  EventLog create(Clock clock) {
+    // a long prune interval keeps the background pruner out of the test's way
+    return SqliteEventLog.open(dir.resolve("log" + n++), new SqliteEventLog.Settings(1, Retention.FOREVER,
+        Duration.ofMinutes(10), Duration.ofHours(1)), clock);
   }
 
   @Test
