@@ -442,7 +442,14 @@ public final class SqliteEventLog implements EventLog {
 
   @Override
   public int prune(Retention retention) {
-    return (Integer) submit(new PruneTask(retention));
+    // one chunk per writer task, so appends queued meanwhile are committed between chunks
+    int removed = 0;
+    int n;
+    do {
+      n = (Integer) submit(new PruneTask(retention));
+      removed += n;
+    } while (n == PRUNE_CHUNK);
+    return removed;
   }
 
   private void pruneQuietly() {
@@ -456,7 +463,11 @@ public final class SqliteEventLog implements EventLog {
     }
   }
 
-  /** Runs on the writer thread, in chunks, so appends wait at most one chunk. */
+  /**
+   * Runs on the writer thread and removes at most one chunk of the oldest events, so appends
+   * wait at most one chunk. The age cut looks only at the oldest chunk in seq order (seq order
+   * is arrival order), which avoids scanning the whole table without an index on receive time.
+   */
   private int pruneNow(Retention retention) throws SQLException {
     long cutoffSeq = 0;
     if (retention.maxEvents().isPresent()) {
@@ -464,9 +475,10 @@ public final class SqliteEventLog implements EventLog {
     }
     if (retention.maxAge().isPresent()) {
       long cutoffTime = clock.millis() - retention.maxAge().get().toMillis();
-      try (PreparedStatement p = writer.prepareStatement(
-          "SELECT MAX(seq) FROM events WHERE received_at < ?")) {
-        p.setLong(1, cutoffTime);
+      try (PreparedStatement p = writer.prepareStatement("SELECT MAX(seq) FROM (SELECT seq, received_at FROM events"
+          + " ORDER BY seq LIMIT ?) WHERE received_at < ?")) {
+        p.setInt(1, PRUNE_CHUNK);
+        p.setLong(2, cutoffTime);
         try (ResultSet rs = p.executeQuery()) {
           if (rs.next()) {
             cutoffSeq = Math.max(cutoffSeq, rs.getLong(1));
@@ -478,14 +490,9 @@ public final class SqliteEventLog implements EventLog {
     if (cutoffSeq >= oldestSeq) {
       try (PreparedStatement del = writer.prepareStatement(
           "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)")) {
-        int n;
-        do {
-          del.setLong(1, cutoffSeq);
-          del.setInt(2, PRUNE_CHUNK);
-          n = del.executeUpdate();
-          writer.commit();
-          removed += n;
-        } while (n == PRUNE_CHUNK);
+        del.setLong(1, cutoffSeq);
+        del.setInt(2, PRUNE_CHUNK);
+        removed = del.executeUpdate();
       }
       long min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
       oldestSeq = min < 0 ? lastSeq + 1 : min;

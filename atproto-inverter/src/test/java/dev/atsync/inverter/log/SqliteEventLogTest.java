@@ -37,6 +37,27 @@ class SqliteEventLogTest extends EventLogContract {
   }
 
   @Test
+  void prunesMoreThanOneChunkByAgeAndByCount() {
+    ManualClock clock = new ManualClock();
+    EventLog log = create(clock);
+    opened.add(log);
+    for (int b = 0; b < 12; b++) {
+      List<LogEvent> batch = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        batch.add(identity("did:plc:a", b * 1000 + i));
+      }
+      log.append(batch);
+    }
+    clock.millis.addAndGet(Duration.ofHours(1).toMillis());
+    log.append(List.of(identity("did:plc:a", -1)));
+    // both cuts span more than one pruning chunk (5,000 events)
+    assertEquals(6_000, log.prune(Retention.ofEvents(6_001)));
+    assertEquals(6_001, log.oldestSeq());
+    assertEquals(6_000, log.prune(Retention.ofAge(Duration.ofMinutes(30))));
+    assertEquals(List.of(12_001L), log.readAfter(0, 10).stream().map(LoggedEvent::seq).toList());
+  }
+
+  @Test
   void stateSurvivesRestartAndFullPruning() {
     Path d = dir.resolve("restart");
     SqliteEventLog log = SqliteEventLog.open(d, SqliteEventLog.Settings.DEFAULT.withRetention(Retention.FOREVER));
