@@ -102,6 +102,9 @@ public final class SqliteEventLog implements EventLog {
   private final AtomicLong groups = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong events = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong staleRejections = new AtomicLong();
+  private final AtomicLong largestGroup = new AtomicLong();
   private volatile long lastCommitMicros;
 
   private SqliteEventLog(Path file, Settings settings, Clock clock) throws SQLException {
@@ -307,6 +310,7 @@ public final class SqliteEventLog implements EventLog {
           }
         }
         if (stale != null) {
+          staleRejections.incrementAndGet();
           a.done.completeExceptionally(stale);
           results.add(null);
           continue;
@@ -372,6 +376,12 @@ public final class SqliteEventLog implements EventLog {
     groups.incrementAndGet();
     batches.addAndGet(accepted.size());
     events.addAndGet(written);
+    int groupDups = 0;
+    for (AppendResult res : results) {
+      groupDups += res == null ? 0 : res.duplicates();
+    }
+    duplicates.addAndGet(groupDups);
+    largestGroup.accumulateAndGet(accepted.size(), Math::max);
     lastCommitMicros = (System.nanoTime() - start) / 1000;
     int r = 0;
     for (Task t : group) {
@@ -520,6 +530,21 @@ public final class SqliteEventLog implements EventLog {
   /** Events stored so far (duplicates excluded). */
   public long eventsStored() {
     return events.get();
+  }
+
+  /** Events answered with their original seq as retries so far. */
+  public long duplicates() {
+    return duplicates.get();
+  }
+
+  /** Batches refused as stale (rev not above the account's current rev) so far. */
+  public long staleRejections() {
+    return staleRejections.get();
+  }
+
+  /** The most batches that have shared one group commit. */
+  public long largestGroup() {
+    return largestGroup.get();
   }
 
   /** Duration of the last group commit, in microseconds. */

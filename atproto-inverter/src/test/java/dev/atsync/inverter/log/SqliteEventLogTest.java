@@ -105,6 +105,24 @@ class SqliteEventLogTest extends EventLogContract {
     assertEquals(640, log.batchesCommitted());
     assertTrue(log.groupCommits() < log.batchesCommitted(),
         "batches shared commits: " + log.groupCommits() + " groups for " + log.batchesCommitted() + " batches");
+    assertTrue(log.largestGroup() > 1 && log.largestGroup() <= 16, "largest group " + log.largestGroup());
+    assertEquals(640, log.eventsStored());
+  }
+
+  @Test
+  void countsDuplicatesAndStaleRejections() {
+    SqliteEventLog log = (SqliteEventLog) log(1);
+    String r1 = rev();
+    String r2 = rev();
+    List<LogEvent> batch = List.of(commit("did:plc:m", r2), identity("did:plc:m", 1));
+    log.append(batch);
+    log.append(batch);
+    org.junit.jupiter.api.Assertions.assertThrows(StaleRevException.class,
+        () -> log.append(List.of(commit("did:plc:m", r1))));
+    assertEquals(2, log.duplicates());
+    assertEquals(1, log.staleRejections());
+    assertEquals(2, log.eventsStored());
+    assertTrue(log.lastCommitMicros() > 0);
   }
 
   /**
