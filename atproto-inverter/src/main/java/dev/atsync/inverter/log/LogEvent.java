@@ -1,12 +1,14 @@
 package dev.atsync.inverter.log;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * An event to append: the account it is about, its rev (for {@code #commit} and {@code #sync},
  * which must increase per account), its message type, and its frame exactly as received. The
- * frame array is owned by the event after construction.
+ * frame array is owned by the event after construction (not copied: frames are large and
+ * the ingest path hands them over); equality compares the frame by content.
  *
  * @param did the account
  * @param rev the rev, for events that carry one
@@ -20,5 +22,24 @@ public record LogEvent(String did, Optional<String> rev, String type, byte[] fra
     Objects.requireNonNull(rev, "rev");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(frame, "frame");
+  }
+
+  /** Equal when every component is equal, the frame by content. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LogEvent e && did.equals(e.did) && rev.equals(e.rev) && type.equals(e.type)
+        && Arrays.equals(frame, e.frame);
+  }
+
+  /** Consistent with {@link #equals}. */
+  @Override
+  public int hashCode() {
+    return Objects.hash(did, rev, type) * 31 + Arrays.hashCode(frame);
+  }
+
+  /** The components, with the frame's length instead of its bytes. */
+  @Override
+  public String toString() {
+    return "LogEvent[did=" + did + ", rev=" + rev + ", type=" + type + ", frame=" + frame.length + " bytes]";
   }
 }

@@ -1,10 +1,13 @@
 package dev.atsync.inverter.log;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * An event read back from the log, with the seq the log assigned. The frame is as it was
- * appended (the poster's own seq still inside); the fan-out splices in {@link #seq()}.
+ * appended (the poster's own seq still inside); the fan-out splices in {@link #seq()}. The
+ * frame array is shared, not copied (readers are internal and read-only); equality compares it
+ * by content.
  *
  * @param seq the firehose seq
  * @param did the account
@@ -18,5 +21,25 @@ public record LoggedEvent(long seq, String did, String type, byte[] frame, long 
     Objects.requireNonNull(did, "did");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(frame, "frame");
+  }
+
+  /** Equal when every component is equal, the frame by content. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LoggedEvent e && seq == e.seq && receivedAtMillis == e.receivedAtMillis
+        && did.equals(e.did) && type.equals(e.type) && Arrays.equals(frame, e.frame);
+  }
+
+  /** Consistent with {@link #equals}. */
+  @Override
+  public int hashCode() {
+    return (Objects.hash(seq, did, type, receivedAtMillis)) * 31 + Arrays.hashCode(frame);
+  }
+
+  /** The components, with the frame's length instead of its bytes. */
+  @Override
+  public String toString() {
+    return "LoggedEvent[seq=" + seq + ", did=" + did + ", type=" + type + ", frame=" + frame.length
+        + " bytes, receivedAtMillis=" + receivedAtMillis + "]";
   }
 }

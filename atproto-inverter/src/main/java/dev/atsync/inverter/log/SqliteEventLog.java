@@ -102,6 +102,9 @@ public final class SqliteEventLog implements EventLog {
   private final AtomicLong groups = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong events = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong staleRejections = new AtomicLong();
+  private final AtomicLong largestGroup = new AtomicLong();
   private volatile long lastCommitMicros;
 
   private SqliteEventLog(Path file, Settings settings, Clock clock) throws SQLException {
@@ -307,6 +310,7 @@ public final class SqliteEventLog implements EventLog {
           }
         }
         if (stale != null) {
+          staleRejections.incrementAndGet();
           a.done.completeExceptionally(stale);
           results.add(null);
           continue;
@@ -372,6 +376,12 @@ public final class SqliteEventLog implements EventLog {
     groups.incrementAndGet();
     batches.addAndGet(accepted.size());
     events.addAndGet(written);
+    int groupDups = 0;
+    for (AppendResult res : results) {
+      groupDups += res == null ? 0 : res.duplicates();
+    }
+    duplicates.addAndGet(groupDups);
+    largestGroup.accumulateAndGet(accepted.size(), Math::max);
     lastCommitMicros = (System.nanoTime() - start) / 1000;
     int r = 0;
     for (Task t : group) {
@@ -442,7 +452,14 @@ public final class SqliteEventLog implements EventLog {
 
   @Override
   public int prune(Retention retention) {
-    return (Integer) submit(new PruneTask(retention));
+    // one chunk per writer task, so appends queued meanwhile are committed between chunks
+    int removed = 0;
+    int n;
+    do {
+      n = (Integer) submit(new PruneTask(retention));
+      removed += n;
+    } while (n == PRUNE_CHUNK);
+    return removed;
   }
 
   private void pruneQuietly() {
@@ -456,7 +473,11 @@ public final class SqliteEventLog implements EventLog {
     }
   }
 
-  /** Runs on the writer thread, in chunks, so appends wait at most one chunk. */
+  /**
+   * Runs on the writer thread and removes at most one chunk of the oldest events, so appends
+   * wait at most one chunk. The age cut looks only at the oldest chunk in seq order (seq order
+   * is arrival order), which avoids scanning the whole table without an index on receive time.
+   */
   private int pruneNow(Retention retention) throws SQLException {
     long cutoffSeq = 0;
     if (retention.maxEvents().isPresent()) {
@@ -464,9 +485,10 @@ public final class SqliteEventLog implements EventLog {
     }
     if (retention.maxAge().isPresent()) {
       long cutoffTime = clock.millis() - retention.maxAge().get().toMillis();
-      try (PreparedStatement p = writer.prepareStatement(
-          "SELECT MAX(seq) FROM events WHERE received_at < ?")) {
-        p.setLong(1, cutoffTime);
+      try (PreparedStatement p = writer.prepareStatement("SELECT MAX(seq) FROM (SELECT seq, received_at FROM events"
+          + " ORDER BY seq LIMIT ?) WHERE received_at < ?")) {
+        p.setInt(1, PRUNE_CHUNK);
+        p.setLong(2, cutoffTime);
         try (ResultSet rs = p.executeQuery()) {
           if (rs.next()) {
             cutoffSeq = Math.max(cutoffSeq, rs.getLong(1));
@@ -478,14 +500,9 @@ public final class SqliteEventLog implements EventLog {
     if (cutoffSeq >= oldestSeq) {
       try (PreparedStatement del = writer.prepareStatement(
           "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)")) {
-        int n;
-        do {
-          del.setLong(1, cutoffSeq);
-          del.setInt(2, PRUNE_CHUNK);
-          n = del.executeUpdate();
-          writer.commit();
-          removed += n;
-        } while (n == PRUNE_CHUNK);
+        del.setLong(1, cutoffSeq);
+        del.setInt(2, PRUNE_CHUNK);
+        removed = del.executeUpdate();
       }
       long min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
       oldestSeq = min < 0 ? lastSeq + 1 : min;
@@ -513,6 +530,21 @@ public final class SqliteEventLog implements EventLog {
   /** Events stored so far (duplicates excluded). */
   public long eventsStored() {
     return events.get();
+  }
+
+  /** Events answered with their original seq as retries so far. */
+  public long duplicates() {
+    return duplicates.get();
+  }
+
+  /** Batches refused as stale (rev not above the account's current rev) so far. */
+  public long staleRejections() {
+    return staleRejections.get();
+  }
+
+  /** The most batches that have shared one group commit. */
+  public long largestGroup() {
+    return largestGroup.get();
   }
 
   /** Duration of the last group commit, in microseconds. */

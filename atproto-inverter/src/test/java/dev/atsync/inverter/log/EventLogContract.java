@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,6 +30,29 @@ abstract class EventLogContract {
 
   /** A fresh, empty log whose first seq is at least {@code floor}. */
   abstract EventLog create(long floor);
+
+  /** A fresh, empty log from seq 1 that reads time (receive times, windows) from {@code clock}. */
+  abstract EventLog create(Clock clock);
+
+  /** A clock the test moves by hand. */
+  static final class ManualClock extends Clock {
+    final AtomicLong millis = new AtomicLong(1_700_000_000_000L);
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis.get());
+    }
+  }
 
   EventLog log(long floor) {
     EventLog l = create(floor);
@@ -128,6 +156,53 @@ abstract class EventLogContract {
     assertEquals(List.of(7L, 8L, 9L, 10L), log.readAfter(0, 100).stream().map(LoggedEvent::seq).toList());
     assertEquals(3, log.prune(Retention.ofEvents(1)));
     assertEquals(List.of(11L), log.append(List.of(identity("did:plc:a", 99))).seqs());
+  }
+
+  @Test
+  void prunesByAgeAndReadsAfterAtTheEdges() {
+    ManualClock clock = new ManualClock();
+    EventLog log = create(clock);
+    opened.add(log);
+    for (int i = 0; i < 3; i++) {
+      log.append(List.of(identity("did:plc:old", i)));
+    }
+    clock.millis.addAndGet(Duration.ofMinutes(30).toMillis());
+    for (int i = 0; i < 2; i++) {
+      log.append(List.of(identity("did:plc:new", i)));
+    }
+    List<LoggedEvent> all = log.readAfter(0, 100);
+    assertEquals(clock.millis.get(), all.get(4).receivedAtMillis());
+    assertEquals(0, log.prune(Retention.ofAge(Duration.ofHours(1))));
+    assertEquals(3, log.prune(Retention.ofAge(Duration.ofMinutes(10))));
+    assertEquals(4, log.oldestSeq());
+    // a cursor before the window starts at the oldest retained event
+    assertEquals(List.of(4L, 5L), log.readAfter(1, 100).stream().map(LoggedEvent::seq).toList());
+    assertEquals(List.of(4L), log.readAfter(-5, 1).stream().map(LoggedEvent::seq).toList());
+    // at the last seq and beyond: nothing
+    assertEquals(List.of(), log.readAfter(5, 100));
+    assertEquals(List.of(), log.readAfter(Long.MAX_VALUE, 100));
+    assertEquals(all.subList(3, 5), log.readAfter(3, 100));
+    // pruning everything by age keeps the seq counter
+    clock.millis.addAndGet(Duration.ofHours(2).toMillis());
+    assertEquals(2, log.prune(Retention.ofAge(Duration.ofMinutes(10))));
+    assertEquals(6, log.oldestSeq());
+    assertEquals(5, log.lastSeq());
+    assertEquals(List.of(6L), log.append(List.of(identity("did:plc:new", 9))).seqs());
+  }
+
+  @Test
+  void forgetsRetriesOlderThanTheDedupWindow() {
+    ManualClock clock = new ManualClock();
+    EventLog log = create(clock);
+    opened.add(log);
+    LogEvent e = identity("did:plc:a", 1);
+    long first = log.append(List.of(e)).seqs().get(0);
+    clock.millis.addAndGet(Duration.ofMinutes(9).toMillis());
+    assertEquals(List.of(first), log.append(List.of(e)).seqs());
+    clock.millis.addAndGet(Duration.ofMinutes(2).toMillis());
+    AppendResult late = log.append(List.of(e));
+    assertEquals(0, late.duplicates());
+    assertEquals(first + 1, late.seqs().get(0));
   }
 
   @Test

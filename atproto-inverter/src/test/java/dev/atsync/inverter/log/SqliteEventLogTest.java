@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,34 @@ class SqliteEventLogTest extends EventLogContract {
   EventLog create(long floor) {
     return SqliteEventLog.open(dir.resolve("log" + n++), SqliteEventLog.Settings.DEFAULT.withSeqFloor(floor)
         .withRetention(Retention.FOREVER));
+  }
+
+  @Override
+  EventLog create(Clock clock) {
+    // a long prune interval keeps the background pruner out of the test's way
+    return SqliteEventLog.open(dir.resolve("log" + n++), new SqliteEventLog.Settings(1, Retention.FOREVER,
+        Duration.ofMinutes(10), Duration.ofHours(1)), clock);
+  }
+
+  @Test
+  void prunesMoreThanOneChunkByAgeAndByCount() {
+    ManualClock clock = new ManualClock();
+    EventLog log = create(clock);
+    opened.add(log);
+    for (int b = 0; b < 12; b++) {
+      List<LogEvent> batch = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        batch.add(identity("did:plc:a", b * 1000 + i));
+      }
+      log.append(batch);
+    }
+    clock.millis.addAndGet(Duration.ofHours(1).toMillis());
+    log.append(List.of(identity("did:plc:a", -1)));
+    // both cuts span more than one pruning chunk (5,000 events)
+    assertEquals(6_000, log.prune(Retention.ofEvents(6_001)));
+    assertEquals(6_001, log.oldestSeq());
+    assertEquals(6_000, log.prune(Retention.ofAge(Duration.ofMinutes(30))));
+    assertEquals(List.of(12_001L), log.readAfter(0, 10).stream().map(LoggedEvent::seq).toList());
   }
 
   @Test
@@ -76,6 +105,24 @@ class SqliteEventLogTest extends EventLogContract {
     assertEquals(640, log.batchesCommitted());
     assertTrue(log.groupCommits() < log.batchesCommitted(),
         "batches shared commits: " + log.groupCommits() + " groups for " + log.batchesCommitted() + " batches");
+    assertTrue(log.largestGroup() > 1 && log.largestGroup() <= 16, "largest group " + log.largestGroup());
+    assertEquals(640, log.eventsStored());
+  }
+
+  @Test
+  void countsDuplicatesAndStaleRejections() {
+    SqliteEventLog log = (SqliteEventLog) log(1);
+    String r1 = rev();
+    String r2 = rev();
+    List<LogEvent> batch = List.of(commit("did:plc:m", r2), identity("did:plc:m", 1));
+    log.append(batch);
+    log.append(batch);
+    org.junit.jupiter.api.Assertions.assertThrows(StaleRevException.class,
+        () -> log.append(List.of(commit("did:plc:m", r1))));
+    assertEquals(2, log.duplicates());
+    assertEquals(1, log.staleRejections());
+    assertEquals(2, log.eventsStored());
+    assertTrue(log.lastCommitMicros() > 0);
   }
 
   /**
