@@ -271,7 +271,7 @@ public final class JetStreamEventLog implements EventLog {
           .requestTimeout(settings.connectTimeout()).build();
       this.js = connection.jetStream(jso);
       this.jsm = connection.jetStreamManagement(jso);
-      StreamState state = ensureStream().getStreamState();
+      StreamState state = ensureStreamWithRetry().getStreamState();
       lastSeq.set(state.getLastSequence());
       notifiedSeq.set(state.getLastSequence());
       oldestCached = state.getFirstSequence();
@@ -287,6 +287,31 @@ public final class JetStreamEventLog implements EventLog {
     } catch (JetStreamApiException e) {
       throw new UncheckedIOException(new IOException("cannot set up JetStream stream " + settings.streamName()
           + ": " + e.getMessage(), e));
+    }
+  }
+
+  /**
+   * Creates or checks the stream, retrying while the cluster has no JetStream leader (a node that
+   * starts during a NATS election would otherwise fail): up to six attempts with doubling pauses.
+   */
+  private StreamInfo ensureStreamWithRetry() throws IOException, JetStreamApiException {
+    long pause = 250;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return ensureStream();
+      } catch (IOException e) {
+        if (attempt >= 6) {
+          throw e;
+        }
+        LOG.info("JetStream not ready ({}); retrying stream setup in {} ms", e.getMessage(), pause);
+        try {
+          Thread.sleep(pause);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while waiting for JetStream", ie);
+        }
+        pause *= 2;
+      }
     }
   }
 
