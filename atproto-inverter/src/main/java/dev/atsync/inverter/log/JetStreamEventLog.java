@@ -661,8 +661,23 @@ public final class JetStreamEventLog implements EventLog {
 
   @Override
   public long lastSeq() {
+    long now = System.nanoTime();
+    if (now - lastSeqCheckedAt > LAST_SEQ_REFRESH_NANOS) {
+      // other nodes' appends normally arrive through the tail; if the tail stalls (a consumer
+      // reset under load), this keeps the node's view of the stream moving
+      lastSeqCheckedAt = now;
+      try {
+        long serverLast = jsm.getStreamInfo(settings.streamName()).getStreamState().getLastSequence();
+        lastSeq.accumulateAndGet(serverLast, Math::max);
+      } catch (IOException | JetStreamApiException e) {
+        LOG.debug("stream state refresh failed: {}", e.toString());
+      }
+    }
     return lastSeq.get();
   }
+
+  private static final long LAST_SEQ_REFRESH_NANOS = 500_000_000L;
+  private volatile long lastSeqCheckedAt = System.nanoTime();
 
   @Override
   public long oldestSeq() {
