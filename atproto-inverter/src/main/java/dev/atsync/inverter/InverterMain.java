@@ -56,6 +56,8 @@ public final class InverterMain {
     option("max-body-bytes", "16777216", "largest POST /events body");
     option("verify", "strict", "commit verification before storing: strict, indigo (what the Go relay drops),"
         + " lenient (log only) or off");
+    option("signatures", "off", "also check commit signatures against each account's current key: on or off");
+    option("plc-url", "https://plc.directory", "PLC directory for did:plc keys (with --signatures on)");
   }
 
   private InverterMain() {}
@@ -179,7 +181,7 @@ public final class InverterMain {
     }
     return Inverter.builder()
         .log(log)
-        .check(check(one(opts, "verify")))
+        .check(check(one(opts, "verify"), keys(opts)))
         .publicAddress(new InetSocketAddress(one(opts, "public-host"), (int) number(opts, "public-port")))
         .ingestAddress(new InetSocketAddress(one(opts, "ingest-host"), (int) number(opts, "ingest-port")))
         .ingestTokens(tokens)
@@ -190,20 +192,38 @@ public final class InverterMain {
         .build();
   }
 
-  static EventCheck check(String mode) {
+  static EventCheck check(String mode, dev.atsync.firehose.verify.KeySource keys) {
+    dev.atsync.firehose.verify.Policy policy;
     switch (mode) {
       case "off":
         return EventCheck.NONE;
       case "strict":
-        return VerifyingCheck.structural();
+        policy = dev.atsync.firehose.verify.Policy.STRICT;
+        break;
       case "indigo":
+        policy = dev.atsync.firehose.verify.Policy.INDIGO_COMPAT;
+        break;
       case "lenient":
-        return new VerifyingCheck(dev.atsync.firehose.verify.CommitVerifier.builder().withoutChainChecks()
-            .policy(mode.equals("indigo") ? dev.atsync.firehose.verify.Policy.INDIGO_COMPAT
-                : dev.atsync.firehose.verify.Policy.LENIENT).build());
+        policy = dev.atsync.firehose.verify.Policy.LENIENT;
+        break;
       default:
         throw new IllegalArgumentException("--verify must be strict, indigo, lenient or off");
     }
+    return new VerifyingCheck(dev.atsync.firehose.verify.CommitVerifier.builder().withoutChainChecks()
+        .policy(policy).keys(keys).build());
+  }
+
+  /** Signing keys from did:plc / did:web resolution (cached, refreshed once on a mismatch), or none. */
+  static dev.atsync.firehose.verify.KeySource keys(Map<String, List<String>> opts) {
+    String s = one(opts, "signatures");
+    if (s.equals("off")) {
+      return dev.atsync.firehose.verify.KeySource.NONE;
+    }
+    if (!s.equals("on")) {
+      throw new IllegalArgumentException("--signatures must be on or off");
+    }
+    return new dev.atsync.firehose.identity.CachingIdentityResolver(dev.atsync.firehose.identity.HttpIdentityResolver
+        .builder().plcDirectory(java.net.URI.create(one(opts, "plc-url"))).build());
   }
 
   /**
