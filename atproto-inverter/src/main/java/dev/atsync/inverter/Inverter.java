@@ -63,6 +63,9 @@ public final class Inverter implements AutoCloseable {
         b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames);
     this.fanout = new Fanout(log, s, metrics);
     this.streamServer = new StreamServer(b.publicAddress, log, fanout, s);
+    for (java.util.function.IntConsumer l : b.subscriberListeners) {
+      fanout.onCountChanged(l);
+    }
     metrics.gauge("atsync_inverter_last_seq", "Highest seq assigned", log::lastSeq);
     metrics.gauge("atsync_inverter_oldest_seq", "Oldest seq in the backfill window", log::oldestSeq);
   }
@@ -206,8 +209,18 @@ public final class Inverter implements AutoCloseable {
     private Duration pingInterval = Duration.ofSeconds(30);
     private Duration drainTimeout = Duration.ofSeconds(5);
     private int recentFrames = 10_000;
+    private final List<java.util.function.IntConsumer> subscriberListeners = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Called with the number of connected subscribers whenever it changes, for example to ask
+     * relays to crawl again when the last one leaves (see atproto-relay-client's CrawlKeeper).
+     */
+    public Builder onSubscriberCountChanged(java.util.function.IntConsumer listener) {
+      this.subscriberListeners.add(Objects.requireNonNull(listener));
+      return this;
+    }
 
     /** The event log (required); the inverter closes it. */
     public Builder log(EventLog log) {

@@ -56,6 +56,9 @@ public final class InverterMain {
     option("max-body-bytes", "16777216", "largest POST /events body");
     option("verify", "strict", "commit verification before storing: strict, indigo (what the Go relay drops),"
         + " lenient (log only) or off");
+    option("crawl-relay", "", "relay base URL to keep crawling this PDS (repeatable; or comma-separated in"
+        + " ATSYNC_CRAWL_RELAY): requestCrawl at start and when no relay has been subscribed for a while");
+    option("crawl-hostname", "", "the PDS's public hostname to give relays in requestCrawl (with --crawl-relay)");
     option("signatures", "off", "also check commit signatures against each account's current key: on or off");
     option("plc-url", "https://plc.directory", "PLC directory for did:plc keys (with --signatures on)");
   }
@@ -82,8 +85,17 @@ public final class InverterMain {
       return;
     }
     Inverter inverter;
+    dev.atsync.relay.crawl.CrawlKeeper keeper;
     try {
-      inverter = build(opts).start();
+      keeper = crawlKeeper(opts);
+      Inverter.Builder b = builder(opts);
+      if (keeper != null) {
+        b.onSubscriberCountChanged(keeper::onSubscriberCountChanged);
+      }
+      inverter = b.build().start();
+      if (keeper != null) {
+        keeper.start();
+      }
     } catch (IllegalArgumentException | IllegalStateException e) {
       System.err.println("error: " + e.getMessage());
       System.exit(2);
@@ -91,6 +103,9 @@ public final class InverterMain {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (keeper != null) {
+        keeper.close();
+      }
       inverter.close();
       stopped.countDown();
     }, "atsync-shutdown"));
@@ -171,7 +186,31 @@ public final class InverterMain {
     }
   }
 
+  /** The crawl keeper the {@code --crawl-relay} options ask for, or {@code null}. */
+  static dev.atsync.relay.crawl.CrawlKeeper crawlKeeper(Map<String, List<String>> opts) {
+    List<String> relays = new ArrayList<>();
+    for (String r : opts.getOrDefault("crawl-relay", List.of())) {
+      if (!r.isBlank()) {
+        relays.add(r.trim());
+      }
+    }
+    if (relays.isEmpty()) {
+      return null;
+    }
+    String host = one(opts, "crawl-hostname");
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("--crawl-relay needs --crawl-hostname (the PDS's public hostname)");
+    }
+    dev.atsync.relay.crawl.CrawlKeeper.Builder b = dev.atsync.relay.crawl.CrawlKeeper.builder().hostname(host);
+    relays.forEach(b::relay);
+    return b.build();
+  }
+
   static Inverter build(Map<String, List<String>> opts) throws IOException {
+    return builder(opts).build();
+  }
+
+  static Inverter.Builder builder(Map<String, List<String>> opts) throws IOException {
     Path dataDir = Path.of(one(opts, "data-dir"));
     List<String> tokens = tokens(opts, dataDir);
     EventLog log = LogFactory.open(one(opts, "log"), opts, dataDir);
@@ -188,8 +227,7 @@ public final class InverterMain {
         .maxSubscribers((int) number(opts, "max-subscribers"))
         .futureCursorLive(future.equals("live"))
         .maxBodyBytes(number(opts, "max-body-bytes"))
-        .drainTimeout(Duration.ofSeconds(5))
-        .build();
+        .drainTimeout(Duration.ofSeconds(5));
   }
 
   static EventCheck check(String mode, dev.atsync.firehose.verify.KeySource keys) {

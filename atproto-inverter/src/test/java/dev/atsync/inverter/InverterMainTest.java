@@ -35,4 +35,48 @@ class InverterMainTest {
     assertThrows(IllegalArgumentException.class, () -> InverterMain.check("sometimes", KeySource.NONE));
     assertEquals(EventCheck.NONE, InverterMain.check("off", KeySource.NONE));
   }
+
+  @Test
+  void crawlRelaysBuildAKeeperThatAsksAtStart() throws Exception {
+    assertEquals(null, InverterMain.crawlKeeper(InverterMain.parse(new String[0], Map.of())));
+    assertThrows(IllegalArgumentException.class, () -> InverterMain.crawlKeeper(
+        InverterMain.parse(new String[] {"--crawl-relay", "http://127.0.0.1:1"}, Map.of())));
+    List<String> crawls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer relay = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    relay.createContext("/xrpc/com.atproto.sync.requestCrawl", ex -> {
+      crawls.add(new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      ex.sendResponseHeaders(200, -1);
+      ex.close();
+    });
+    relay.start();
+    try (dev.atsync.relay.crawl.CrawlKeeper keeper = InverterMain.crawlKeeper(InverterMain.parse(new String[0],
+        Map.of("ATSYNC_CRAWL_RELAY", "http://127.0.0.1:" + relay.getAddress().getPort(),
+            "ATSYNC_CRAWL_HOSTNAME", "pds.example.com")))) {
+      keeper.start().join();
+      assertEquals(1, crawls.size());
+      assertTrue(crawls.get(0).contains("pds.example.com"));
+    } finally {
+      relay.stop(0);
+    }
+  }
+
+  @Test
+  void subscriberCountChangesReachTheHook() throws Exception {
+    List<Integer> counts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Inverter inv = Inverter.builder().log(new dev.atsync.inverter.log.InMemoryEventLog(1))
+        .publicAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).inProcessIngestOnly()
+        .onSubscriberCountChanged(counts::add).build().start()) {
+      TestSubscriber s = TestSubscriber.connect(inv.publicPort(), null);
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (counts.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      s.closeBlocking();
+      while (counts.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(List.of(1, 0), counts);
+    }
+  }
 }

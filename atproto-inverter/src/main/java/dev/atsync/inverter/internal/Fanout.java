@@ -76,11 +76,33 @@ public final class Fanout implements AutoCloseable {
 
   void add(Session s) {
     sessions.add(s);
+    countChanged();
     wake();
   }
 
   void remove(Session s) {
-    sessions.remove(s);
+    if (sessions.remove(s)) {
+      countChanged();
+    }
+  }
+
+  /** Called with the new subscriber count whenever it changes. */
+  public void onCountChanged(java.util.function.IntConsumer listener) {
+    countListeners.add(listener);
+  }
+
+  private final java.util.List<java.util.function.IntConsumer> countListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private void countChanged() {
+    int n = sessions.size();
+    for (java.util.function.IntConsumer l : countListeners) {
+      try {
+        l.accept(n);
+      } catch (RuntimeException e) {
+        LOG.warn("subscriber count listener failed: {}", e.toString());
+      }
+    }
   }
 
   /** Wakes the fan-out thread: new events or a new subscriber. */
@@ -131,7 +153,7 @@ public final class Fanout implements AutoCloseable {
   private void pump(Session s, long oldest) {
     if (!s.open()) {
       if (!s.socket.isOpen()) {
-        sessions.remove(s);
+        remove(s);
       }
       return;
     }
@@ -197,7 +219,7 @@ public final class Fanout implements AutoCloseable {
     }
     dropped.increment();
     LOG.info("dropping subscriber {}: {}", s.remote, why);
-    sessions.remove(s);
+    remove(s);
     try {
       s.socket.send(Frame.ofError(StreamError.of(StreamError.CONSUMER_TOO_SLOW, why)).bytes());
       s.socket.close(CloseFrame.POLICY_VALIDATION, "ConsumerTooSlow");
