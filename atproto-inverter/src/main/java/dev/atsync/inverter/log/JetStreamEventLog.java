@@ -669,7 +669,8 @@ public final class JetStreamEventLog implements EventLog {
       try {
         long serverLast = jsm.getStreamInfo(settings.streamName()).getStreamState().getLastSequence();
         lastSeq.accumulateAndGet(serverLast, Math::max);
-      } catch (IOException | JetStreamApiException e) {
+      } catch (IOException | JetStreamApiException | RuntimeException e) {
+        // closed or reconnecting connection: the tailed value stands
         LOG.debug("stream state refresh failed: {}", e.toString());
       }
     }
