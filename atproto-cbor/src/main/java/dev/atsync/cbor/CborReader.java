@@ -173,30 +173,7 @@ public final class CborReader {
 
   /** Reads a CID link: tag 42 on a byte string holding {@code 0x00} and a binary CIDv1. */
   public Cid readLink() {
-    expect(Value.Kind.LINK);
-    int tagAt = pos;
-    pos += headLen;
-    headPos = -1;
-    head();
-    if (headMajor != MAJOR_BYTES) {
-      throw fail(Rule.INVALID_CID, "tag 42 must wrap a byte string", pos);
-    }
-    int off = pos + headLen;
-    int len = (int) headArg;
-    if (len < 1 || buf[off] != 0) {
-      throw fail(Rule.INVALID_CID, "CID bytes must start with the 0x00 multibase prefix", off);
-    }
-    Cid cid;
-    try {
-      cid = Cid.decode(buf, off + 1, len - 1);
-    } catch (InvalidCidException e) {
-      throw new CborException(Rule.INVALID_CID, "link at " + tagAt + ": " + e.detail(),
-          e.offset() >= 0 ? e.offset() : off);
-    }
-    pos = off + len;
-    headPos = -1;
-    itemDone();
-    return cid;
+    return link(true);
   }
 
   /** Reads a list header and returns its item count; read that many values next. */
@@ -312,15 +289,18 @@ public final class CborReader {
         break;
       }
       case LINK:
-        skipLink();
+        link(false);
         break;
       default:
         consume();
     }
   }
 
-  /** Validates a link as {@link #readLink()} does, without building the {@link Cid}. */
-  private void skipLink() {
+  /**
+   * Reads one link: tag 42 on a byte string holding {@code 0x00} and a binary CIDv1. Skipping
+   * ({@code build} false) validates the same bytes without allocating the {@link Cid}.
+   */
+  private Cid link(boolean build) {
     expect(Value.Kind.LINK);
     int tagAt = pos;
     pos += headLen;
@@ -334,16 +314,22 @@ public final class CborReader {
     if (len < 1 || buf[off] != 0) {
       throw fail(Rule.INVALID_CID, "CID bytes must start with the 0x00 multibase prefix", off);
     }
+    Cid cid = null;
     try {
-      if (Cid.prefixLength(buf, off + 1, off + len) != len - 1) {
-        throw fail(Rule.INVALID_CID, "link at " + tagAt + ": trailing bytes after the CID", off + 1 + Cid.BINARY_LENGTH);
+      if (build) {
+        cid = Cid.decode(buf, off + 1, len - 1);
+      } else if (Cid.prefixLength(buf, off + 1, off + len) != len - 1) {
+        throw fail(Rule.INVALID_CID, "link at " + tagAt + ": trailing bytes after the CID",
+            off + 1 + Cid.BINARY_LENGTH);
       }
     } catch (InvalidCidException e) {
-      throw new CborException(Rule.INVALID_CID, "link at " + tagAt + ": " + e.detail(), e.offset() >= 0 ? e.offset() : off);
+      throw new CborException(Rule.INVALID_CID, "link at " + tagAt + ": " + e.detail(),
+          e.offset() >= 0 ? e.offset() : off);
     }
     pos = off + len;
     headPos = -1;
     itemDone();
+    return cid;
   }
 
   private boolean atKey() {
