@@ -84,17 +84,9 @@ final class RepoChecks {
   }
 
   private static CarReader.Contents readAll(ByteBuffer bytes, int maxBytes) {
-    byte[] array;
-    if (bytes.hasArray()) {
-      array = bytes.array();
-      if (bytes.arrayOffset() != 0 || bytes.remaining() != array.length) {
-        array = java.util.Arrays.copyOfRange(array, bytes.arrayOffset() + bytes.position(),
-            bytes.arrayOffset() + bytes.limit());
-      }
-    } else {
-      array = new byte[bytes.remaining()];
-      bytes.duplicate().get(array);
-    }
+    // blocksView() is read-only, so its array is never exposed: copy
+    byte[] array = new byte[bytes.remaining()];
+    bytes.duplicate().get(array);
     return CarReader.readAll(array, new CarReader.Limits(64 * 1024, Math.max(1, maxBytes), Math.max(1, maxBytes),
         1_000_000));
   }
