@@ -78,25 +78,9 @@ class JetStreamClusterTest {
 
   /** Posts to a node; empty on any failure (status or connection). */
   static java.util.Optional<List<Long>> post(Inverter node, List<Frame> frames) {
-    try {
-      HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.ingestPort().orElseThrow()
-          + "/events")).timeout(Duration.ofSeconds(15)).POST(HttpRequest.BodyPublishers.ofByteArray(
-              TestEvents.concat(frames)))
-          .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/vnd.ipld.dag-cbor").build();
-      HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) {
-        System.err.println("post failed: " + resp.statusCode() + " " + resp.body());
-        return java.util.Optional.empty();
-      }
-      return java.util.Optional.of(InverterTest.seqs(resp.body()));
-    } catch (Exception e) {
-      System.err.println("post failed: " + e);
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      return java.util.Optional.empty();
-    }
+    return postTo(node.ingestPort().orElseThrow(), frames);
   }
+
 
   /** After losing a server, the cluster re-elects leaders; a new connection may time out meanwhile. */
   static JetStreamEventLog connectWithin(JetStreamEventLog.Settings s, int seconds) throws InterruptedException {
@@ -160,10 +144,7 @@ class JetStreamClusterTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(onPath("caddy"),
         "caddy not installed: skipping the Caddy load-balancing test (CI installs it)");
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("atsync-caddy");
-    int port;
-    try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = ss.getLocalPort();
-    }
+    int port = FreePorts.take(1)[0];
     String caddyfile = "{\n  admin off\n  auto_https off\n}\n"
         + "http://127.0.0.1:" + port + " {\n"
         + "  handle /events {\n    reverse_proxy 127.0.0.1:" + nodes[0].ingestPort().orElseThrow()
@@ -195,13 +176,19 @@ class JetStreamClusterTest {
         subs.add(sub);
       }
       List<Long> acked = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
       List<Thread> posters = new ArrayList<>();
       for (int p = 0; p < 2; p++) {
         int pds = p;
         Thread t = new Thread(() -> {
           for (int i = 0; i < 25; i++) {
             Frame f = TestEvents.commit(TestEvents.did(200 + pds * 10 + i % 3), TestEvents.nextRev());
-            acked.addAll(postTo(port, List.of(f)).orElseThrow());
+            java.util.Optional<List<Long>> seqs = postTo(port, List.of(f));
+            if (seqs.isEmpty()) {
+              failures.add("poster " + pds + " event " + i);
+              return;
+            }
+            acked.addAll(seqs.get());
           }
         });
         posters.add(t);
@@ -210,6 +197,7 @@ class JetStreamClusterTest {
       for (Thread t : posters) {
         t.join();
       }
+      assertEquals(List.of(), failures, "every post through Caddy is acknowledged (see stderr for the response)");
       List<Long> sorted = new ArrayList<>(acked);
       java.util.Collections.sort(sorted);
       List<Frame> first = subs.get(0).await(50, 30);
@@ -247,17 +235,37 @@ class JetStreamClusterTest {
     }
   }
 
+  /**
+   * Posts as a PDS's InverterClient would: a 503 (the cluster could not store the batch right
+   * now) is retried, which the frame digest makes safe. Empty on any other failure.
+   */
   static java.util.Optional<List<Long>> postTo(int port, List<Frame> frames) {
     try {
       HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/events"))
           .timeout(Duration.ofSeconds(15)).POST(HttpRequest.BodyPublishers.ofByteArray(TestEvents.concat(frames)))
           .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/vnd.ipld.dag-cbor").build();
-      HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
-      return resp.statusCode() == 200 ? java.util.Optional.of(InverterTest.seqs(resp.body())) : java.util.Optional.empty();
+      for (int attempt = 1; ; attempt++) {
+        HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() == 200) {
+          return java.util.Optional.of(InverterTest.seqs(resp.body()));
+        }
+        System.err.println("post to port " + port + " failed (attempt " + attempt + "): " + resp.statusCode() + " "
+            + resp.body());
+        if (resp.statusCode() != 503 || attempt == 3) {
+          return java.util.Optional.empty();
+        }
+        Thread.sleep(200L * attempt);
+      }
     } catch (Exception e) {
+      System.err.println("post to port " + port + " failed: " + e);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       return java.util.Optional.empty();
     }
   }
+
+
 
   @Test
   void aSubscriberResumesOnTheOtherNodeFromItsCursorWithoutGapOrDuplicate() throws Exception {

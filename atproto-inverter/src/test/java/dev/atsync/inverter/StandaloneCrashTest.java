@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atsync.firehose.Frame;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,12 +30,6 @@ class StandaloneCrashTest {
   static final String TOKEN = "crash-test-token-0123456789";
   @TempDir
   Path data;
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   Process start(int pub, int ingest) throws IOException {
     return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -71,8 +64,9 @@ class StandaloneCrashTest {
 
   @Test
   void acknowledgedEventsSurviveAKill() throws Exception {
-    int pub = freePort();
-    int ingest = freePort();
+    int[] ports = FreePorts.take(2);
+    int pub = ports[0];
+    int ingest = ports[1];
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     Process server = start(pub, ingest);
     Map<Long, byte[]> acked = new ConcurrentHashMap<>();

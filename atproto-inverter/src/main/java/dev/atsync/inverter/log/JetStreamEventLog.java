@@ -434,8 +434,34 @@ public final class JetStreamEventLog implements EventLog {
     return NatsMessage.builder().subject(subject).headers(h).data(e.frame()).build();
   }
 
-  /** Publishes; empty when the server refused it for a wrong expected last subject sequence. */
-  private Optional<PublishAck> publish(Message m, PublishOptions po) {
+  /**
+   * Publishes; empty when the server refused it for a wrong expected last subject sequence. A
+   * request that times out is sent once more with the same message id: a replicated stream
+   * drops requests while it changes leader, and the id makes the second send store the event at
+   * most once. An event that turns out to be stored by the first send is this append's, not a
+   * duplicate.
+   */
+  private Optional<Stored> publish(Message m, PublishOptions po) {
+    IOException first;
+    try {
+      return publishOnce(m, po).map(Stored::of);
+    } catch (IOException e) {
+      first = e;
+    }
+    if (!closed) {
+      LOG.info("JetStream publish to {} timed out; sending it once more", m.getSubject());
+      try {
+        return publishOnce(m, po).map(ack -> new Stored(ack.getSeqno(), false));
+      } catch (IOException second) {
+        first.addSuppressed(second);
+      }
+    }
+    throw new UncheckedIOException("publishing to JetStream failed (the event may or may not be stored; "
+        + "a retry is deduplicated)", first);
+  }
+
+  /** One publish request; IOException when it went unanswered. */
+  private Optional<PublishAck> publishOnce(Message m, PublishOptions po) throws IOException {
     try {
       return Optional.of(js.publish(m, po));
     } catch (JetStreamApiException e) {
@@ -444,9 +470,6 @@ public final class JetStreamEventLog implements EventLog {
       }
       throw new UncheckedIOException(new IOException("JetStream refused an event of " + m.getSubject() + ": "
           + e.getMessage(), e));
-    } catch (IOException e) {
-      throw new UncheckedIOException("publishing to JetStream failed (the event may or may not be stored; "
-          + "a retry is deduplicated)", e);
     }
   }
 
@@ -496,7 +519,7 @@ public final class JetStreamEventLog implements EventLog {
       Message m = message(e, subjects[i]);
       Stored ack;
       if (e.rev().isEmpty()) {
-        ack = Stored.of(publish(m, PublishOptions.builder().messageId(ids[i]).build()).orElseThrow());
+        ack = publish(m, PublishOptions.builder().messageId(ids[i]).build()).orElseThrow();
       } else {
         ack = publishRev(e, m, ids[i], expected);
       }
@@ -542,10 +565,10 @@ public final class JetStreamEventLog implements EventLog {
       expectSeq = h.seq();
     }
     for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      Optional<PublishAck> ack = publish(m,
+      Optional<Stored> ack = publish(m,
           PublishOptions.builder().messageId(id).expectedLastSubjectSequence(expectSeq).build());
       if (ack.isPresent()) {
-        return Stored.of(ack.get());
+        return ack.get();
       }
       // Another node appended a rev event for this account since we read its head.
       Head h = head(e.did());
@@ -595,8 +618,14 @@ public final class JetStreamEventLog implements EventLog {
    * it: the expectation can never hold, and the server checks the message id first.
    */
   private Optional<PublishAck> probe(LogEvent e, String subject, String id) {
-    Optional<PublishAck> ack = publish(message(e, subject),
-        PublishOptions.builder().messageId(id).expectedLastSubjectSequence(Long.MAX_VALUE).build());
+    Optional<PublishAck> ack;
+    try {
+      ack = publishOnce(message(e, subject),
+          PublishOptions.builder().messageId(id).expectedLastSubjectSequence(Long.MAX_VALUE).build());
+    } catch (IOException timeout) {
+      throw new UncheckedIOException("asking JetStream whether " + e.did() + " rev " + e.rev().orElse("")
+          + " is stored timed out", timeout);
+    }
     if (ack.isPresent() && !ack.get().isDuplicate()) {
       throw new IllegalStateException("JetStream stored a probe at seq " + ack.get().getSeqno()
           + " despite an impossible expectation");

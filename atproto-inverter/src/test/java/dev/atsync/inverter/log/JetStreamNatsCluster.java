@@ -3,7 +3,6 @@ package dev.atsync.inverter.log;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,9 +52,10 @@ public final class JetStreamNatsCluster implements AutoCloseable {
     clientPorts = new int[n];
     clusterPorts = new int[n];
     processes = new Process[n];
+    int[] ports = dev.atsync.inverter.FreePorts.take(2 * n);
     for (int i = 0; i < n; i++) {
-      clientPorts[i] = freePort();
-      clusterPorts[i] = freePort();
+      clientPorts[i] = ports[2 * i];
+      clusterPorts[i] = ports[2 * i + 1];
     }
     for (int i = 0; i < n; i++) {
       StringBuilder cfg = new StringBuilder();
@@ -72,12 +72,6 @@ public final class JetStreamNatsCluster implements AutoCloseable {
         cfg.append("  ]\n}\n");
       }
       Files.writeString(dir.resolve("n" + i + ".conf"), cfg.toString());
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 
