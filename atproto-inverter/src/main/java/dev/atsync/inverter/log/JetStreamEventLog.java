@@ -61,7 +61,9 @@ import org.slf4j.LoggerFactory;
  * the server answers a retry within the duplicate window with the original seq. Before anything
  * of a batch is published, every rev event is pre-checked against the account's last rev event
  * (read with a last-by-subject get) and the earlier events of the batch. An event that fails the
- * check may be a retry: the node waits until its tail has passed the account's head and looks
+ * check may be a retry: a retry of the account's newest event is recognised by the head's own
+ * message id (no tail needed, so it works while this node's tail is reconnecting); for an older
+ * original the node waits until its tail has passed the account's head and looks
  * the frame's digest up in the message ids it has tailed (the last {@link Settings#recentWindow()}
  * events); failing that, it probes the server with a publish that cannot be stored (an
  * impossible expected-last-subject-sequence), which an unreplicated stream answers as a
@@ -82,7 +84,9 @@ import org.slf4j.LoggerFactory;
  * <p>Durability: an append returns only after JetStream acknowledged every event, which with
  * {@code replicas = 3} means a quorum of servers stored it. Failures (timeouts, no quorum,
  * connection down) throw {@link UncheckedIOException}; nothing unacknowledged is reported as
- * stored. A publish that timed out may still have been stored; its retry is deduplicated.
+ * stored. A publish that times out is sent once more with the same message id (a replicated
+ * stream drops requests while it elects a leader); if that fails too the append throws, and
+ * the event may still have been stored: the client's retry is deduplicated.
  *
  * <p>Each instance tails the whole stream with an ordered push consumer, keeping the last
  * {@link Settings#recentWindow()} events in memory for {@link #readAfter}, tracking
@@ -95,6 +99,8 @@ public final class JetStreamEventLog implements EventLog {
   static final String H_TYPE = "Atsync-Type";
   static final String H_REV = "Atsync-Rev";
   static final String H_NODE = "Atsync-Node";
+  /** The NATS deduplication header; atsync sets it to the SHA-256 of the frame. */
+  static final String H_MSG_ID = "Nats-Msg-Id";
   private static final int MAX_DID_LENGTH = 2048;
   private static final int MAX_RACE_RETRIES = 1000;
   /** JetStream API error: wrong last sequence (expected-last-subject-sequence mismatch). */
@@ -118,7 +124,10 @@ public final class JetStreamEventLog implements EventLog {
   private final AtomicLong tailSeq = new AtomicLong();
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final Dispatcher dispatcher;
-  private final JetStreamSubscription tail;
+  private volatile JetStreamSubscription tail;
+  private final java.util.concurrent.ScheduledExecutorService watchdog;
+  private long tailSeenSeq;
+  private long tailSeenAt;
   private volatile long oldestCached;
   private volatile long oldestCachedAt;
   private volatile boolean closed;
@@ -278,17 +287,98 @@ public final class JetStreamEventLog implements EventLog {
       oldestCachedAt = System.nanoTime();
       long start = Math.max(state.getFirstSequence(), state.getLastSequence() - settings.recentWindow() + 1);
       dispatcher = connection.createDispatcher();
-      ConsumerConfiguration cc = ConsumerConfiguration.builder()
-          .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, start)).build();
-      tail = js.subscribe(settings.subjectPrefix() + ".>", dispatcher, this::onTail, false,
-          PushSubscribeOptions.builder().stream(settings.streamName()).ordered(true).configuration(cc).build());
+      tail = subscribeTail(start);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot set up JetStream stream " + settings.streamName(), e);
     } catch (JetStreamApiException e) {
       throw new UncheckedIOException(new IOException("cannot set up JetStream stream " + settings.streamName()
           + ": " + e.getMessage(), e));
     }
+    tailSeenSeq = tailSeq.get();
+    tailSeenAt = System.nanoTime();
+    watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "atsync-jetstream-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    watchdog.scheduleWithFixedDelay(this::watchTail, WATCH_MILLIS, WATCH_MILLIS,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
   }
+
+  private JetStreamSubscription subscribeTail(long fromSeq) throws IOException, JetStreamApiException {
+    ConsumerConfiguration cc = ConsumerConfiguration.builder()
+        .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, fromSeq)).build();
+    return js.subscribe(settings.subjectPrefix() + ".>", dispatcher, this::onTail, false,
+        PushSubscribeOptions.builder().stream(settings.streamName()).ordered(true).configuration(cc).build());
+  }
+
+  /**
+   * Keeps this node's view of the stream moving when its tail does not. Other nodes' appends
+   * normally arrive through the ordered consumer, which jnats recreates after missed heartbeats;
+   * but when the server holding it dies during an election that recreation can fail for good.
+   * Every {@value #WATCH_MILLIS} ms this reads the stream's last seq (so {@link #lastSeq()} and
+   * the listeners advance regardless, and readers fall back to direct gets), and when the tail
+   * has stood still behind the stream for {@value #TAIL_STALL_MILLIS} ms it is subscribed anew
+   * from the next seq it has not seen.
+   */
+  private void watchTail() {
+    if (closed) {
+      return;
+    }
+    long serverLast;
+    try {
+      serverLast = jsm.getStreamInfo(settings.streamName()).getStreamState().getLastSequence();
+    } catch (IOException | JetStreamApiException | RuntimeException e) {
+      LOG.debug("stream state refresh failed: {}", e.toString());
+      return;
+    }
+    advanceLast(serverLast);
+    notifyUpTo(serverLast);
+    long now = System.nanoTime();
+    long seen = tailSeq.get();
+    if (seen >= serverLast || seen != tailSeenSeq) {
+      tailSeenSeq = seen;
+      tailSeenAt = now;
+      return;
+    }
+    if (now - tailSeenAt < TAIL_STALL_MILLIS * 1_000_000L) {
+      return;
+    }
+    tailSeenAt = now;
+    LOG.warn("tail of stream {} stalled at seq {} (stream at {}); subscribing again", settings.streamName(), seen,
+        serverLast);
+    unsubscribeQuietly(tail);
+    try {
+      tail = subscribeTail(seen + 1);
+    } catch (IOException | JetStreamApiException | RuntimeException e) {
+      LOG.warn("re-subscribing the tail of stream {} failed (retrying): {}", settings.streamName(), e.toString());
+    }
+  }
+
+  /** Drops a tail subscription; one jnats already dropped (a failed reset) is fine. */
+  private void unsubscribeQuietly(JetStreamSubscription sub) {
+    if (sub == null) {
+      return;
+    }
+    try {
+      dispatcher.unsubscribe(sub);
+    } catch (RuntimeException e) {
+      LOG.debug("tail subscription was already gone: {}", e.toString());
+    }
+  }
+
+  /** The newest seq this node's tail consumer delivered (tests watch it recover). */
+  long tailedSeq() {
+    return tailSeq.get();
+  }
+
+  /** Drops the tail consumer as a dead server would, without jnats noticing (for tests). */
+  void loseTailForTest() {
+    dispatcher.unsubscribe(tail);
+  }
+
+  private static final long WATCH_MILLIS = 500;
+  private static final long TAIL_STALL_MILLIS = 5_000;
 
   /**
    * Creates or checks the stream, retrying while the cluster has no JetStream leader (a node that
@@ -334,9 +424,8 @@ public final class JetStreamEventLog implements EventLog {
       }
       try {
         info = jsm.addStream(b.build());
-      } catch (JetStreamApiException raced) {
-        // another node created it first
-        info = jsm.getStreamInfo(settings.streamName());
+      } catch (JetStreamApiException createFailed) {
+        info = createdByAnotherNode(createFailed);
       }
     }
     info = awaitLeader(info);
@@ -355,6 +444,23 @@ public final class JetStreamEventLog implements EventLog {
       }
     }
     return info;
+  }
+
+  /**
+   * After a failed create: either another node created the stream first (use it), or the
+   * cluster could not create it yet (no metadata leader during start-up), which is retried.
+   */
+  private StreamInfo createdByAnotherNode(JetStreamApiException createFailed)
+      throws IOException, JetStreamApiException {
+    try {
+      return jsm.getStreamInfo(settings.streamName());
+    } catch (JetStreamApiException notThere) {
+      if (notThere.getApiErrorCode() == ERR_STREAM_NOT_FOUND) {
+        throw new IOException("creating stream " + settings.streamName() + " failed: " + createFailed.getMessage(),
+            createFailed);
+      }
+      throw notThere;
+    }
   }
 
   /** A new replicated stream elects a leader first; until then every publish would time out. */
@@ -407,17 +513,21 @@ public final class JetStreamEventLog implements EventLog {
     }
   }
 
-  /** The last rev event of an account: its stream seq (0 if none) and rev. */
-  private record Head(long seq, Optional<String> rev) {}
+  /**
+   * The last rev event of an account: its stream seq (0 if none), rev and message id (the
+   * frame's digest; empty for a head this node only plans to append).
+   */
+  private record Head(long seq, Optional<String> rev, Optional<String> msgId) {}
 
   private Head head(String did) {
     try {
       MessageInfo mi = jsm.getLastMessage(settings.streamName(), subject(settings.subjectPrefix(), did, true));
       Headers h = mi.getHeaders();
-      return new Head(mi.getSeq(), Optional.ofNullable(h == null ? null : h.getFirst(H_REV)));
+      return new Head(mi.getSeq(), Optional.ofNullable(h == null ? null : h.getFirst(H_REV)),
+          Optional.ofNullable(h == null ? null : h.getFirst(H_MSG_ID)));
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == ERR_NO_MESSAGE || e.getErrorCode() == 404) {
-        return new Head(0, Optional.empty());
+        return new Head(0, Optional.empty(), Optional.empty());
       }
       throw new UncheckedIOException(new IOException("reading the last rev of " + did + ": " + e.getMessage(), e));
     } catch (IOException e) {
@@ -498,7 +608,7 @@ public final class JetStreamEventLog implements EventLog {
       Head h = heads.computeIfAbsent(e.did(), this::head);
       String rev = e.rev().get();
       if (h.rev().isPresent() && rev.compareTo(h.rev().get()) <= 0) {
-        Optional<Long> original = findDuplicate(e, subjects[i], ids[i], h.seq());
+        Optional<Long> original = findDuplicate(e, subjects[i], ids[i], h);
         if (original.isEmpty()) {
           throw new StaleRevException(e.did(), rev, h.rev().get());
         }
@@ -506,7 +616,7 @@ public final class JetStreamEventLog implements EventLog {
         duplicates++;
         continue;
       }
-      heads.put(e.did(), new Head(h.seq(), Optional.of(rev)));
+      heads.put(e.did(), new Head(h.seq(), Optional.of(rev), Optional.empty()));
     }
     // Publish in order; rev events with the per-subject expectation.
     Map<String, Long> expected = new HashMap<>();
@@ -582,7 +692,7 @@ public final class JetStreamEventLog implements EventLog {
   }
 
   private Stored staleOrDuplicate(LogEvent e, String subject, String id, Head h) {
-    Optional<Long> dup = findDuplicate(e, subject, id, h.seq());
+    Optional<Long> dup = findDuplicate(e, subject, id, h);
     if (dup.isPresent()) {
       return new Stored(dup.get(), true);
     }
@@ -590,13 +700,18 @@ public final class JetStreamEventLog implements EventLog {
   }
 
   /**
-   * Whether a frame that looks stale is a retry of a stored one. The original of such a frame
-   * is at or below the account's head, so once the tail has passed the head the node's index of
-   * message ids answers; for older frames (beyond the index) the server is probed, which only
-   * works on unreplicated streams (a replicated stream's leader checks the expectation before
-   * the message id in 2.9, so the probe then answers "not a duplicate").
+   * Whether a frame that looks stale is a retry of a stored one. A retry of the account's newest
+   * event is the head itself (same message id), which needs nothing but the head. An older
+   * original is at or below the head, so once the tail has passed the head the node's index of
+   * message ids answers; for frames beyond the index the server is probed, which only works on
+   * unreplicated streams (a replicated stream's leader checks the expectation before the
+   * message id in 2.9, so the probe then answers "not a duplicate").
    */
-  private Optional<Long> findDuplicate(LogEvent e, String subject, String id, long headSeq) {
+  private Optional<Long> findDuplicate(LogEvent e, String subject, String id, Head head) {
+    if (head.msgId().filter(id::equals).isPresent()) {
+      return Optional.of(head.seq());
+    }
+    long headSeq = head.seq();
     long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
     while (tailSeq.get() < headSeq && System.nanoTime() < deadline && !closed) {
       try {
@@ -653,6 +768,9 @@ public final class JetStreamEventLog implements EventLog {
   private void onTail(Message msg) {
     try {
       long seq = msg.metaData().streamSequence();
+      if (seq <= tailSeq.get()) {
+        return; // a re-subscribed tail overlapping the old one
+      }
       Headers h = msg.getHeaders();
       String did = h == null ? null : h.getFirst(H_DID);
       String type = h == null ? null : h.getFirst(H_TYPE);
@@ -664,7 +782,7 @@ public final class JetStreamEventLog implements EventLog {
       ZonedDateTime t = msg.metaData().timestamp();
       recent.put(seq, new LoggedEvent(seq, did, type, msg.getData(),
           t == null ? System.currentTimeMillis() : t.toInstant().toEpochMilli()));
-      String id = h.getFirst("Nats-Msg-Id");
+      String id = h.getFirst(H_MSG_ID);
       if (id != null) {
         byDigest.put(id, seq);
         digestBySeq.put(seq, id);
@@ -690,24 +808,8 @@ public final class JetStreamEventLog implements EventLog {
 
   @Override
   public long lastSeq() {
-    long now = System.nanoTime();
-    if (now - lastSeqCheckedAt > LAST_SEQ_REFRESH_NANOS) {
-      // other nodes' appends normally arrive through the tail; if the tail stalls (a consumer
-      // reset under load), this keeps the node's view of the stream moving
-      lastSeqCheckedAt = now;
-      try {
-        long serverLast = jsm.getStreamInfo(settings.streamName()).getStreamState().getLastSequence();
-        lastSeq.accumulateAndGet(serverLast, Math::max);
-      } catch (IOException | JetStreamApiException | RuntimeException e) {
-        // closed or reconnecting connection: the tailed value stands
-        LOG.debug("stream state refresh failed: {}", e.toString());
-      }
-    }
     return lastSeq.get();
   }
-
-  private static final long LAST_SEQ_REFRESH_NANOS = 500_000_000L;
-  private volatile long lastSeqCheckedAt = System.nanoTime();
 
   @Override
   public long oldestSeq() {
@@ -825,10 +927,9 @@ public final class JetStreamEventLog implements EventLog {
       return;
     }
     closed = true;
+    watchdog.shutdownNow();
     try {
-      if (tail != null) {
-        dispatcher.unsubscribe(tail);
-      }
+      unsubscribeQuietly(tail);
       connection.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

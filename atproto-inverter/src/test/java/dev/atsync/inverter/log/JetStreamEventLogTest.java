@@ -98,6 +98,39 @@ class JetStreamEventLogTest extends EventLogContract {
   }
 
   @Test
+  void aNodeWhoseTailStopsStillSeesOtherNodesAppendsAndSubscribesItAgain() throws Exception {
+    JetStreamEventLog.Settings s = settings(1);
+    JetStreamEventLog a = JetStreamEventLog.connect(s);
+    opened.add(a);
+    JetStreamEventLog b = JetStreamEventLog.connect(s);
+    opened.add(b);
+    b.loseTailForTest();
+    List<Long> seenByB = new CopyOnWriteArrayList<>();
+    b.addAppendListener(seenByB::add);
+    for (int i = 0; i < 3; i++) {
+      a.append(List.of(identity("did:plc:stall", i)));
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (b.lastSeq() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(3, b.lastSeq(), "the stream's last seq reaches a node without a tail");
+    assertEquals(3L, seenByB.get(seenByB.size() - 1), "and its listeners are told");
+    assertEquals(List.of(1L, 2L, 3L), b.readAfter(0, 10).stream().map(LoggedEvent::seq).toList());
+    deadline = System.nanoTime() + 20_000_000_000L;
+    while (b.tailedSeq() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(3, b.tailedSeq(), "the stalled tail was subscribed again from where it stopped");
+    a.append(List.of(identity("did:plc:stall", 3)));
+    deadline = System.nanoTime() + 5_000_000_000L;
+    while (b.tailedSeq() < 4 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(4, b.tailedSeq(), "and keeps tailing");
+  }
+
+  @Test
   void readsOlderThanTheInMemoryWindowComeFromTheStream() {
     JetStreamEventLog.Settings s = settings(1).withRecentWindow(3);
     EventLog log = JetStreamEventLog.connect(s);
