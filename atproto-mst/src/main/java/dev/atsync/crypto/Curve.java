@@ -8,8 +8,6 @@ import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.math.ec.ECCurve;
 import org.bouncycastle.math.ec.ECFieldElement;
 import org.bouncycastle.math.ec.ECPoint;
-import org.bouncycastle.math.ec.WNafPreCompInfo;
-import org.bouncycastle.math.ec.WNafUtil;
 import org.bouncycastle.math.ec.custom.sec.SecP256K1Curve;
 import org.bouncycastle.math.ec.custom.sec.SecP256R1Curve;
 
@@ -35,20 +33,14 @@ public enum Curve {
   private final BigInteger fieldPrime;
 
   /**
-   * wNAF window for the base point in verification. BouncyCastle configures G with width 8; 10
-   * measured about 5% faster for verification on secp256k1 (the interleaved multiplication is
-   * dominated by its 128 doublings, so wider tables only trim the additions). The table is built
-   * once per curve: 2^(10-2) odd multiples, their negations and, for secp256k1, their
-   * endomorphism images, about 200 KB.
+   * wNAF window of a public key's tables ({@link SplitPoint}): 5, 8 odd multiples per
+   * component, about 13 KB per key once split. Width 6 measured 4% faster verification for
+   * twice the memory of each of the (up to 4096) cached keys.
    */
-  static final int BASE_POINT_WINDOW = 10;
+  static final int PUBLIC_KEY_WINDOW = 5;
 
-  /**
-   * wNAF window for cached public keys: 6 (16 odd multiples) instead of BouncyCastle's default 5
-   * for 128-bit GLV half-scalars. Costs about 13 KB per key actually used for verification, built
-   * lazily on its first verification.
-   */
-  static final int PUBLIC_KEY_WINDOW = 6;
+  /** wNAF window of the base point's split tables (the widest BouncyCastle's byte digits allow). */
+  static final int BASE_POINT_SPLIT_WINDOW = 8;
 
   Curve(String jwtAlg, String bcName, int multicodec) {
     this.jwtAlg = jwtAlg;
@@ -66,22 +58,6 @@ public enum Curve {
       // xCoordinateMatches relies on Jacobian coordinates.
       throw new IllegalStateException(bcName + " does not use Jacobian coordinates");
     }
-    configureWindow(domain.getG(), BASE_POINT_WINDOW);
-  }
-
-  /**
-   * Asks BouncyCastle to use at least {@code width} for the wNAF table of {@code point}; the
-   * table itself is built on first use and stored on the point instance.
-   */
-  static void configureWindow(ECPoint point, int width) {
-    point.getCurve().precompute(point, WNafUtil.PRECOMP_NAME, existing -> {
-      if (existing instanceof WNafPreCompInfo && ((WNafPreCompInfo) existing).getConfWidth() >= width) {
-        return existing;
-      }
-      WNafPreCompInfo info = new WNafPreCompInfo();
-      info.setConfWidth(width);
-      return info;
-    });
   }
 
   /**
@@ -126,6 +102,29 @@ public enum Curve {
 
   ECCurve ecCurve() {
     return params.getCurve();
+  }
+
+  /**
+   * The base point split for verification ({@link SplitPoint}), built on first use: 4 tables
+   * of 64 odd multiples and their negations, about 100 KB per curve.
+   */
+  SplitPoint splitGenerator() {
+    SplitPoint g = splitGenerator;
+    if (g == null) {
+      g = split(domain.getG(), BASE_POINT_SPLIT_WINDOW, true);
+      splitGenerator = g;
+    }
+    return g;
+  }
+
+  private volatile SplitPoint splitGenerator;
+
+  /** A point of this curve prepared for {@link SplitPoint#sumOfTwoMultiplies}, split or not. */
+  SplitPoint split(ECPoint point, int width, boolean split) {
+    org.bouncycastle.math.ec.endo.ECEndomorphism endo = params.getCurve().getEndomorphism();
+    return new SplitPoint(point, width,
+        endo instanceof org.bouncycastle.math.ec.endo.GLVEndomorphism
+            ? (org.bouncycastle.math.ec.endo.GLVEndomorphism) endo : null, split);
   }
 
   /** The base point; always this one instance, so BouncyCastle's cached precomputation is reused. */

@@ -26,8 +26,8 @@ final class PublicKeyCodec {
   static final int MAX_TEXT_LENGTH = 128;
   /**
    * Entries, not keys: one key can sit under its did:key, multibase and raw forms. Each key used
-   * for verification also carries its wNAF table (about 13 KB), so this bounds the cache to
-   * tens of megabytes.
+   * for verification more than once also carries its split tables (about 13 KB), so this bounds
+   * the cache to about 50 MB.
    */
   static final int CACHE_CAPACITY = 4096;
 
