@@ -256,8 +256,34 @@ public final class Cid implements Comparable<Cid> {
     return s;
   }
 
-  /** A fresh SHA-256 digest; {@code MessageDigest} is not thread-safe, so never shared. */
+  /**
+   * A fresh SHA-256 digest; {@code MessageDigest} is not thread-safe, so never shared. Cloned
+   * from a prototype: a provider lookup per block cost about as much as hashing a small block.
+   */
   public static MessageDigest sha256() {
+    if (SHA256_PROTOTYPE != null) {
+      try {
+        return (MessageDigest) SHA256_PROTOTYPE.clone();
+      } catch (CloneNotSupportedException e) {
+        // fall through to a lookup
+      }
+    }
+    return lookupSha256();
+  }
+
+  private static final MessageDigest SHA256_PROTOTYPE = cloneableSha256();
+
+  private static MessageDigest cloneableSha256() {
+    MessageDigest md = lookupSha256();
+    try {
+      md.clone();
+      return md;
+    } catch (CloneNotSupportedException e) {
+      return null;
+    }
+  }
+
+  private static MessageDigest lookupSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -12,6 +12,7 @@ import dev.atsync.firehose.InvalidFrameException;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.Violation;
+import dev.atsync.mst.Mst;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -189,10 +190,11 @@ public final class CommitVerifier {
         shapesOk = false;
       }
     }
+    Mst tree = RepoChecks.tree(commit.data(), car);
     for (int i = 0; i < c.ops().size(); i++) {
       CommitOp op = c.ops().get(i);
       try {
-        Optional<Cid> inTree = RepoChecks.lookup(commit.data(), car, op.path());
+        Optional<Cid> inTree = RepoChecks.lookup(tree, op.path());
         if (op.cid().isPresent()) {
           if (!inTree.equals(op.cid())) {
             out.add(finding(Reason.OP_NOT_IN_TREE, "ops[" + i + "] " + op.action() + " " + op.path() + " says "
@@ -218,7 +220,7 @@ public final class CommitVerifier {
       return;
     }
     try {
-      Cid previous = RepoChecks.invert(commit.data(), car, c.ops());
+      Cid previous = RepoChecks.invert(tree, c.ops());
       if (!previous.equals(expectedPrev.get())) {
         out.add(finding(Reason.INVERSION_MISMATCH, "undoing the ops gives " + previous + ", not prevData "
             + expectedPrev.get()));

@@ -103,9 +103,17 @@ final class RepoChecks {
     return Tid.isValid(rev) ? Optional.of(Tid.parse(rev).instant()) : Optional.empty();
   }
 
-  static Optional<Cid> lookup(Cid root, Car car, String path) throws MissingBlock, Problem {
+  /**
+   * The commit's tree, loaded lazily from the CAR. One instance serves every op lookup and the
+   * inversion, so each proof node is decoded once.
+   */
+  static Mst tree(Cid root, Car car) {
+    return Mst.load(root, car.source());
+  }
+
+  static Optional<Cid> lookup(Mst tree, String path) throws MissingBlock, Problem {
     try {
-      return Mst.load(root, car.source()).get(path);
+      return tree.get(path);
     } catch (MissingBlockException e) {
       throw new MissingBlock(e.missing());
     } catch (MstException | IllegalArgumentException e) {
@@ -113,13 +121,13 @@ final class RepoChecks {
     }
   }
 
-  static Cid invert(Cid root, Car car, List<CommitOp> ops) throws MissingBlock, Problem {
+  static Cid invert(Mst tree, List<CommitOp> ops) throws MissingBlock, Problem {
     List<KeyChange> changes = new ArrayList<>(ops.size());
     for (CommitOp op : ops) {
       changes.add(new KeyChange(op.path(), op.prev(), op.cid()));
     }
     try {
-      return Inversion.previousRoot(root, car.source(), changes);
+      return Inversion.undo(tree, changes).rootCid();
     } catch (MissingBlockException e) {
       throw new MissingBlock(e.missing());
     } catch (MstException | IllegalArgumentException e) {
