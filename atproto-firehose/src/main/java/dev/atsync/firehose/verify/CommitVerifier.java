@@ -190,7 +190,16 @@ public final class CommitVerifier {
         shapesOk = false;
       }
     }
-    Mst tree = RepoChecks.tree(commit.data(), car);
+    Mst tree;
+    try {
+      tree = RepoChecks.tree(commit.data(), car);
+    } catch (RepoChecks.MissingBlock m) {
+      out.add(finding(Reason.PROOF_INCOMPLETE, "the tree's root node " + m.cid() + " is not in the CAR"));
+      return;
+    } catch (RepoChecks.Problem p) {
+      out.add(finding(Reason.BAD_CAR, "the tree's root node: " + p.getMessage()));
+      return;
+    }
     for (int i = 0; i < c.ops().size(); i++) {
       CommitOp op = c.ops().get(i);
       try {

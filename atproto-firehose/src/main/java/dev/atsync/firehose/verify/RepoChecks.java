@@ -107,8 +107,14 @@ final class RepoChecks {
    * The commit's tree, loaded lazily from the CAR. One instance serves every op lookup and the
    * inversion, so each proof node is decoded once.
    */
-  static Mst tree(Cid root, Car car) {
-    return Mst.load(root, car.source());
+  static Mst tree(Cid root, Car car) throws MissingBlock, Problem {
+    try {
+      return Mst.load(root, car.source());
+    } catch (MissingBlockException e) {
+      throw new MissingBlock(e.missing());
+    } catch (MstException | IllegalArgumentException e) {
+      throw new Problem(e.getMessage());
+    }
   }
 
   static Optional<Cid> lookup(Mst tree, String path) throws MissingBlock, Problem {
