@@ -6,10 +6,8 @@ import dev.atsync.cid.InvalidCidException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * A strict pull reader of DAG-CBOR as atproto uses it (the DRISL profile), over a byte array.
@@ -234,7 +232,7 @@ public final class CborReader {
       case BOOLEAN:
         return Value.of(readBoolean());
       case INTEGER:
-        return new Value.Int(readLong());
+        return Value.of(readLong());
       case TEXT:
         return new Value.Text(readText());
       case BYTES:
@@ -251,12 +249,13 @@ public final class CborReader {
       }
       default: {
         int n = readMapHeader();
-        Map<String, Value> entries = new LinkedHashMap<>(Math.max(4, (int) (n / 0.75f) + 1));
+        String[] keys = new String[n];
+        Value[] values = new Value[n];
         for (int i = 0; i < n; i++) {
-          String k = readKey();
-          entries.put(k, readValue());
+          keys[i] = readKey();
+          values[i] = readValue();
         }
-        return new Value.Map(new CanonicalMap(entries));
+        return new Value.Map(new CanonicalMap(keys, values));
       }
     }
   }
@@ -369,7 +368,10 @@ public final class CborReader {
     if (atKey()) {
       int d = depth - 1;
       if (prevKeyEnd[d] > 0) {
-        int c = Arrays.compareUnsigned(buf, prevKeyStart[d], prevKeyEnd[d], buf, start, after);
+        int prevLen = prevKeyEnd[d] - prevKeyStart[d];
+        // encodings of different lengths order by length (the head holds it): no byte compare
+        int c = prevLen != after - start ? prevLen - (after - start)
+            : Arrays.compareUnsigned(buf, prevKeyStart[d], prevKeyEnd[d], buf, start, after);
         if (c == 0) {
           throw fail(Rule.DUPLICATE_MAP_KEY, "key \"" + decodeTextQuiet(start, after) + "\" repeated", start);
         }
@@ -511,6 +513,9 @@ public final class CborReader {
 
   private String decodeText(int off, int len) {
     if (len <= KeyCache.MAX_KEY && atKey()) {
+      if (len == 1 && buf[off] >= 0) {
+        return KeyCache.ONE_BYTE[buf[off]]; // MST node keys: e, k, l, p, t, v
+      }
       String cached = KeyCache.get(buf, off, len);
       if (cached != null) {
         return cached;
@@ -589,24 +594,61 @@ public final class CborReader {
    */
   private static final class KeyCache {
     static final int MAX_KEY = 24;
+    /** Keys up to this long are compared as two packed longs, not with {@code Arrays.equals}. */
+    private static final int PACKED = 16;
     private static final int SIZE = 1024;
     private static final Entry[] TABLE = new Entry[SIZE];
 
-    private record Entry(byte[] bytes, String string) {}
+    /** {@code lo}/{@code hi}: the key bytes packed (keys up to 16 bytes); {@code bytes}: longer keys. */
+    private record Entry(int len, long lo, long hi, byte[] bytes, String string) {}
+
+    static final String[] ONE_BYTE = new String[128];
+
+    static {
+      for (int c = 0; c < ONE_BYTE.length; c++) {
+        ONE_BYTE[c] = String.valueOf((char) c).intern();
+      }
+    }
 
     static String get(byte[] buf, int off, int len) {
-      Entry e = TABLE[hash(buf, off, len)];
-      if (e != null && Arrays.equals(e.bytes, 0, e.bytes.length, buf, off, off + len)) {
+      if (len <= PACKED) {
+        long lo = pack(buf, off, Math.min(len, 8));
+        long hi = len > 8 ? pack(buf, off + 8, len - 8) : 0;
+        Entry e = TABLE[slot(lo, hi, len)];
+        return e != null && e.len == len && e.lo == lo && e.hi == hi ? e.string : null;
+      }
+      Entry e = TABLE[slot(buf, off, len)];
+      if (e != null && e.len == len && Arrays.equals(e.bytes, 0, len, buf, off, off + len)) {
         return e.string;
       }
       return null;
     }
 
     static void put(byte[] buf, int off, int len, String s) {
-      TABLE[hash(buf, off, len)] = new Entry(Arrays.copyOfRange(buf, off, off + len), s);
+      if (len <= PACKED) {
+        long lo = pack(buf, off, Math.min(len, 8));
+        long hi = len > 8 ? pack(buf, off + 8, len - 8) : 0;
+        TABLE[slot(lo, hi, len)] = new Entry(len, lo, hi, null, s);
+      } else {
+        TABLE[slot(buf, off, len)] = new Entry(len, 0, 0, Arrays.copyOfRange(buf, off, off + len), s);
+      }
     }
 
-    private static int hash(byte[] buf, int off, int len) {
+    private static long pack(byte[] buf, int off, int n) {
+      long v = 0;
+      for (int i = 0; i < n; i++) {
+        v = (v << 8) | (buf[off + i] & 0xFF);
+      }
+      return v;
+    }
+
+    private static int slot(long lo, long hi, int len) {
+      long x = lo * 0x9E3779B97F4A7C15L + hi * 0xC2B2AE3D27D4EB4FL + len;
+      x ^= x >>> 29;
+      return (int) (x ^ (x >>> 32)) & (SIZE - 1);
+    }
+
+    private static int slot(byte[] buf, int off, int len) {
       int h = len;
       for (int i = off; i < off + len; i++) {
         h = h * 31 + buf[i];

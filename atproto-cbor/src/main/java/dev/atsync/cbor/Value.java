@@ -2,7 +2,6 @@ package dev.atsync.cbor;
 
 import dev.atsync.cid.Cid;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Objects;
 
 /**
@@ -128,12 +127,15 @@ public sealed interface Value
     public Map {
       if (!(entries instanceof CanonicalMap)) {
         String[] keys = entries.keySet().toArray(new String[0]);
-        Arrays.sort(keys, Value::compareKeys);
-        LinkedHashMap<String, Value> sorted = new LinkedHashMap<>(Math.max(4, keys.length * 2));
         for (String k : keys) {
-          sorted.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(entries.get(k), k));
+          Objects.requireNonNull(k, "key");
         }
-        entries = new CanonicalMap(sorted);
+        Arrays.sort(keys, Value::compareKeys);
+        Value[] values = new Value[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+          values[i] = Objects.requireNonNull(entries.get(keys[i]), keys[i]);
+        }
+        entries = new CanonicalMap(keys, values);
       }
     }
 
@@ -166,9 +168,9 @@ public sealed interface Value
     return b ? TRUE : FALSE;
   }
 
-  /** An integer value. */
+  /** An integer value; small ones (MST prefix lengths, counts) are shared instances. */
   static Int of(long v) {
-    return new Int(v);
+    return v >= 0 && v < SmallInts.CACHED.length ? SmallInts.CACHED[(int) v] : new Int(v);
   }
 
   /** A text value. */
