@@ -207,6 +207,10 @@ public final class CborReader {
     if (!atKey()) {
       throw fail(Rule.UNEXPECTED_TYPE, "a map key was asked for where none is due", pos);
     }
+    String shortText = shortText();
+    if (shortText != null) {
+      return shortText;
+    }
     Value.Kind k = peekKind();
     if (k != Value.Kind.TEXT) {
       throw fail(Rule.NON_TEXT_MAP_KEY, "map key is " + name(k) + ", not text", pos);
@@ -225,6 +229,52 @@ public final class CborReader {
 
   /** Reads one value into the generic data model. */
   public Value readValue() {
+    // Fast paths for the items that make up most blocks, whose one-byte heads (or fixed link
+    // prefix) need none of the general head checks; anything else, and every error, takes the
+    // general path below, so the rules and messages are the same.
+    if (pos < end && !atKey()) {
+      int ib = buf[pos] & 0xFF;
+      if (ib < 0x18) {
+        pos++;
+        headPos = -1;
+        itemDone();
+        return SmallInts.CACHED[ib];
+      }
+      if (ib >= 0x60 && ib <= 0x78) {
+        String text = shortText();
+        if (text != null) {
+          return new Value.Text(text);
+        }
+      } else if (ib >= 0x40 && ib < 0x58) {
+        int len = ib - 0x40;
+        if (len <= end - pos - 1) {
+          byte[] b = Arrays.copyOfRange(buf, pos + 1, pos + 1 + len);
+          pos += 1 + len;
+          headPos = -1;
+          itemDone();
+          return new Value.Bytes(b);
+        }
+      } else if (ib == 0xd8 && end - pos >= LINK_LENGTH && buf[pos + 1] == 42 && (buf[pos + 2] & 0xFF) == 0x58
+          && buf[pos + 3] == Cid.BINARY_LENGTH + 1 && buf[pos + 4] == 0) {
+        Cid cid;
+        try {
+          cid = Cid.decode(buf, pos + 5, Cid.BINARY_LENGTH);
+        } catch (InvalidCidException e) {
+          cid = null; // the general path reports it with the link's offset
+        }
+        if (cid != null) {
+          pos += LINK_LENGTH;
+          headPos = -1;
+          itemDone();
+          return new Value.Link(cid);
+        }
+      } else if (ib == 0xf6) {
+        pos++;
+        headPos = -1;
+        itemDone();
+        return Value.NULL;
+      }
+    }
     switch (peekKind()) {
       case NULL:
         consume();
@@ -258,6 +308,39 @@ public final class CborReader {
         return new Value.Map(new CanonicalMap(keys, values));
       }
     }
+  }
+
+  /** Tag 42 (2 bytes), a byte-string head of 37 (2), the 0x00 prefix and a 36-byte CID. */
+  private static final int LINK_LENGTH = 5 + Cid.BINARY_LENGTH;
+
+  /**
+   * Reads a text string of under 256 bytes (a minimal one- or two-byte head) at the current
+   * position, as a key or a value; null, with nothing consumed, when the next item is anything
+   * else or does not fit (the general path then reads it or reports the error).
+   */
+  private String shortText() {
+    if (pos >= end) {
+      return null;
+    }
+    int ib = buf[pos] & 0xFF;
+    int headLength;
+    int len;
+    if (ib >= 0x60 && ib < 0x78) {
+      headLength = 1;
+      len = ib - 0x60;
+    } else if (ib == 0x78 && end - pos >= 2 && (buf[pos + 1] & 0xFF) >= 24) {
+      headLength = 2; // a one-byte length: datetimes, URIs, CID strings, short posts
+      len = buf[pos + 1] & 0xFF;
+    } else {
+      return null;
+    }
+    if (len > end - pos - headLength) {
+      return null;
+    }
+    int start = pos;
+    String text = decodeText(start + headLength, len);
+    finishText(start, start + headLength + len);
+    return text;
   }
 
   /** Checks that nothing is left. */

@@ -78,6 +78,41 @@ class CborRejectionTest {
     assertTrue(e.getMessage().contains("at byte " + offset), e.getMessage());
   }
 
+  /**
+   * The reader has fast paths for common items inside lists and map values; the same bad items
+   * there must fail with the same rule, at the same place (shifted by the wrapper's bytes).
+   */
+  @ParameterizedTest(name = "{0} nested: {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      NON_MINIMAL_ENCODING  | 7801 61                      | 0
+      NON_MINIMAL_ENCODING  | 1817                         | 0
+      LENGTH_EXCEEDS_INPUT  | 65 6162                      | 0
+      LENGTH_EXCEEDS_INPUT  | 78ff 6162                    | 0
+      LENGTH_EXCEEDS_INPUT  | 45 6162                      | 0
+      INVALID_UTF8          | 62 c328                      | 2
+      INVALID_UTF8          | 7818 61616161616161616161616161616161616161616161c328 | 25
+      INVALID_CID           | d82a 5825 01 CID             | 4
+      INVALID_CID           | d82a 5825 00 01701220 0000000000000000000000000000000000000000000000000000000000000000 | 6
+      NON_MINIMAL_ENCODING  | d9002a 5825 00 CID           | 0
+      """)
+  void rejectsTheSameInsideListsAndMapValues(Rule rule, String hex, long offset) {
+    byte[] item = input(hex);
+    byte[] inList = concat(new byte[] {(byte) 0x81}, item);
+    byte[] inMap = concat(new byte[] {(byte) 0xa1, 0x61, 0x61}, item);
+    CborException list = assertThrows(CborException.class, () -> DagCbor.decode(inList));
+    assertEquals(rule, list.rule(), list.getMessage());
+    assertEquals(offset + 1, list.offset(), list.getMessage());
+    CborException map = assertThrows(CborException.class, () -> DagCbor.decode(inMap));
+    assertEquals(rule, map.rule(), map.getMessage());
+    assertEquals(offset + 3, map.offset(), map.getMessage());
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
   static byte[] input(String hex) {
     if (hex.equals("EMPTY")) {
       return new byte[0];
