@@ -40,11 +40,16 @@ public final class JetStreamNatsCluster implements AutoCloseable {
   public static JetStreamNatsCluster start(int n) throws IOException, InterruptedException {
     assumeInstalled();
     JetStreamNatsCluster c = new JetStreamNatsCluster(n);
-    for (int i = 0; i < n; i++) {
-      c.startServer(i);
+    try {
+      for (int i = 0; i < n; i++) {
+        c.startServer(i);
+      }
+      c.awaitReady();
+      return c;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      c.close(); // a server that did start must not outlive the failed set-up
+      throw e;
     }
-    c.awaitReady();
-    return c;
   }
 
   private JetStreamNatsCluster(int n) throws IOException {
