@@ -2,7 +2,6 @@ package dev.atsync.crypto;
 
 import java.math.BigInteger;
 import java.util.Arrays;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.util.BigIntegers;
 
@@ -75,13 +74,11 @@ final class EcPublicKey implements PublicKey {
   private volatile SplitPoint tables;
   private volatile boolean split;
 
+  /** The JDK's SHA-256 (hardware-accelerated where the CPU has SHA extensions). */
   static byte[] sha256(byte[] message) {
-    SHA256Digest digest = new SHA256Digest();
-    digest.update(message, 0, message.length);
-    byte[] out = new byte[32];
-    digest.doFinal(out, 0);
-    return out;
+    return dev.atsync.cid.Cid.sha256().digest(message);
   }
+
 
   @Override
   public byte[] compressed() {
