@@ -776,6 +776,7 @@ public final class JetStreamEventLog implements EventLog {
       String type = h == null ? null : h.getFirst(H_TYPE);
       if (did == null || type == null) {
         LOG.warn("stream {} seq {} has no atsync headers; ignored", settings.streamName(), seq);
+        tailSeq.accumulateAndGet(seq, Math::max); // seen: the watchdog must not think the tail stalled
         advanceLast(seq);
         return;
       }
