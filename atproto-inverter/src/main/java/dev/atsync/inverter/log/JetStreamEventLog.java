@@ -129,7 +129,6 @@ public final class JetStreamEventLog implements EventLog {
   private long tailSeenSeq;
   private long tailSeenAt;
   private volatile long oldestCached;
-  private volatile long oldestCachedAt;
   private volatile boolean closed;
 
   /**
@@ -284,7 +283,6 @@ public final class JetStreamEventLog implements EventLog {
       lastSeq.set(state.getLastSequence());
       notifiedSeq.set(state.getLastSequence());
       oldestCached = state.getFirstSequence();
-      oldestCachedAt = System.nanoTime();
       long start = Math.max(state.getFirstSequence(), state.getLastSequence() - settings.recentWindow() + 1);
       dispatcher = connection.createDispatcher();
       tail = subscribeTail(start);
@@ -316,8 +314,9 @@ public final class JetStreamEventLog implements EventLog {
    * Keeps this node's view of the stream moving when its tail does not. Other nodes' appends
    * normally arrive through the ordered consumer, which jnats recreates after missed heartbeats;
    * but when the server holding it dies during an election that recreation can fail for good.
-   * Every {@value #WATCH_MILLIS} ms this reads the stream's last seq (so {@link #lastSeq()} and
-   * the listeners advance regardless, and readers fall back to direct gets), and when the tail
+   * Every {@value #WATCH_MILLIS} ms this reads the stream's state: its last seq (so
+   * {@link #lastSeq()} and the listeners advance regardless, and readers fall back to direct
+   * gets) and its oldest seq (so {@link #oldestSeq()} needs no request), and when the tail
    * has stood still behind the stream for {@value #TAIL_STALL_MILLIS} ms it is subscribed anew
    * from the next seq it has not seen.
    */
@@ -325,14 +324,11 @@ public final class JetStreamEventLog implements EventLog {
     if (closed) {
       return;
     }
-    long serverLast;
-    try {
-      serverLast = jsm.getStreamInfo(settings.streamName()).getStreamState().getLastSequence();
-    } catch (IOException | JetStreamApiException | RuntimeException e) {
-      LOG.debug("stream state refresh failed: {}", e.toString());
+    java.util.OptionalLong last = refreshStreamState();
+    if (last.isEmpty()) {
       return;
     }
-    advanceLast(serverLast);
+    long serverLast = last.getAsLong();
     notifyUpTo(serverLast);
     long now = System.nanoTime();
     long seen = tailSeq.get();
@@ -353,6 +349,23 @@ public final class JetStreamEventLog implements EventLog {
     } catch (IOException | JetStreamApiException | RuntimeException e) {
       LOG.warn("re-subscribing the tail of stream {} failed (retrying): {}", settings.streamName(), e.toString());
     }
+  }
+
+  /**
+   * Reads the stream's state once and refreshes both the last seq and the oldest seq from it;
+   * empty (the cached values stand) when the server does not answer.
+   */
+  private java.util.OptionalLong refreshStreamState() {
+    StreamState s;
+    try {
+      s = jsm.getStreamInfo(settings.streamName()).getStreamState();
+    } catch (IOException | JetStreamApiException | RuntimeException e) {
+      LOG.debug("stream state refresh failed: {}", e.toString());
+      return java.util.OptionalLong.empty();
+    }
+    oldestCached = s.getMsgCount() == 0 ? s.getLastSequence() + 1 : s.getFirstSequence();
+    advanceLast(s.getLastSequence());
+    return java.util.OptionalLong.of(s.getLastSequence());
   }
 
   /** Drops a tail subscription; one jnats already dropped (a failed reset) is fine. */
@@ -814,16 +827,7 @@ public final class JetStreamEventLog implements EventLog {
 
   @Override
   public long oldestSeq() {
-    long now = System.nanoTime();
-    if (now - oldestCachedAt > 1_000_000_000L) {
-      try {
-        StreamState s = jsm.getStreamInfo(settings.streamName()).getStreamState();
-        oldestCached = s.getMsgCount() == 0 ? s.getLastSequence() + 1 : s.getFirstSequence();
-        oldestCachedAt = now;
-      } catch (IOException | JetStreamApiException e) {
-        LOG.debug("stream info failed; using the cached oldest seq", e);
-      }
-    }
+    // refreshed by the watchdog, so the fan-out thread never waits on the server here
     return Math.min(oldestCached, lastSeq() + 1);
   }
 
@@ -916,7 +920,7 @@ public final class JetStreamEventLog implements EventLog {
       throw new UncheckedIOException(new IOException("pruning stream " + settings.streamName() + ": "
           + e.getMessage(), e));
     }
-    oldestCachedAt = 0;
+    refreshStreamState();
     long oldest = oldestSeq();
     recent.headMap(oldest).clear();
     return (int) Math.min(Integer.MAX_VALUE, removed);
