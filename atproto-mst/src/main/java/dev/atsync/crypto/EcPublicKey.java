@@ -60,19 +60,14 @@ final class EcPublicKey implements PublicKey {
    */
   private SplitPoint tables() {
     SplitPoint t = tables;
-    if (t == null) {
-      t = curve.split(point, Curve.PUBLIC_KEY_WINDOW, false);
+    if (t == null || !t.isSplit()) {
+      t = curve.split(point, Curve.PUBLIC_KEY_WINDOW, t != null);
       tables = t;
-    } else if (!split) {
-      t = curve.split(point, Curve.PUBLIC_KEY_WINDOW, true);
-      tables = t;
-      split = true;
     }
     return t;
   }
 
   private volatile SplitPoint tables;
-  private volatile boolean split;
 
   /** The JDK's SHA-256 (hardware-accelerated where the CPU has SHA extensions). */
   static byte[] sha256(byte[] message) {

@@ -63,6 +63,11 @@ final class SplitPoint {
     }
   }
 
+  /** Whether scalars are cut into 64-bit chunks against these tables. */
+  boolean isSplit() {
+    return chunks > 1;
+  }
+
   private void keep(int component, WNafPreCompInfo info) {
     positive[component] = info.getPreComp();
     negative[component] = info.getPreCompNeg();
