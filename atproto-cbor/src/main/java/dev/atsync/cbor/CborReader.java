@@ -163,9 +163,7 @@ public final class CborReader {
     expect(Value.Kind.BYTES);
     int off = pos + headLen;
     byte[] b = Arrays.copyOfRange(buf, off, off + (int) headArg);
-    pos = off + (int) headArg;
-    headPos = -1;
-    itemDone();
+    endItem(off + (int) headArg);
     return b;
   }
 
@@ -235,9 +233,7 @@ public final class CborReader {
     if (pos < end && !atKey()) {
       int ib = buf[pos] & 0xFF;
       if (ib < 0x18) {
-        pos++;
-        headPos = -1;
-        itemDone();
+        endItem(pos + 1);
         return SmallInts.CACHED[ib];
       }
       if (ib >= 0x60 && ib <= 0x78) {
@@ -249,9 +245,7 @@ public final class CborReader {
         int len = ib - 0x40;
         if (len <= end - pos - 1) {
           byte[] b = Arrays.copyOfRange(buf, pos + 1, pos + 1 + len);
-          pos += 1 + len;
-          headPos = -1;
-          itemDone();
+          endItem(pos + 1 + len);
           return new Value.Bytes(b);
         }
       } else if (ib == 0xd8 && end - pos >= LINK_LENGTH && buf[pos + 1] == 42 && (buf[pos + 2] & 0xFF) == 0x58
@@ -263,15 +257,11 @@ public final class CborReader {
           cid = null; // the general path reports it with the link's offset
         }
         if (cid != null) {
-          pos += LINK_LENGTH;
-          headPos = -1;
-          itemDone();
+          endItem(pos + LINK_LENGTH);
           return new Value.Link(cid);
         }
       } else if (ib == 0xf6) {
-        pos++;
-        headPos = -1;
-        itemDone();
+        endItem(pos + 1);
         return Value.NULL;
       }
     }
@@ -365,9 +355,7 @@ public final class CborReader {
         break;
       case BYTES: {
         expect(Value.Kind.BYTES);
-        pos += headLen + (int) headArg;
-        headPos = -1;
-        itemDone();
+        endItem(pos + headLen + (int) headArg);
         break;
       }
       case LINK:
@@ -408,9 +396,7 @@ public final class CborReader {
       throw new CborException(Rule.INVALID_CID, "link at " + tagAt + ": " + e.detail(),
           e.offset() >= 0 ? e.offset() : off);
     }
-    pos = off + len;
-    headPos = -1;
-    itemDone();
+    endItem(off + len);
     return cid;
   }
 
@@ -437,9 +423,7 @@ public final class CborReader {
     if (atKey()) {
       throw fail(Rule.NON_TEXT_MAP_KEY, "map key is not text", pos);
     }
-    pos += headLen;
-    headPos = -1;
-    itemDone();
+    endItem(pos + headLen);
   }
 
   private void advanceHead() {
@@ -466,9 +450,7 @@ public final class CborReader {
       prevKeyStart[d] = start;
       prevKeyEnd[d] = after;
     }
-    pos = after;
-    headPos = -1;
-    itemDone();
+    endItem(after);
   }
 
   private String decodeTextQuiet(int start, int after) {
@@ -498,6 +480,13 @@ public final class CborReader {
     prevKeyStart[depth] = 0;
     prevKeyEnd[depth] = 0;
     depth++;
+  }
+
+  /** The item ends at {@code after}: move there and count it as read. */
+  private void endItem(int after) {
+    pos = after;
+    headPos = -1;
+    itemDone();
   }
 
   /**
