@@ -108,23 +108,11 @@ final class RepoChecks {
    * inversion, so each proof node is decoded once.
    */
   static Mst tree(Cid root, Car car) throws MissingBlock, Problem {
-    try {
-      return Mst.load(root, car.source());
-    } catch (MissingBlockException e) {
-      throw new MissingBlock(e.missing());
-    } catch (MstException | IllegalArgumentException e) {
-      throw new Problem(e.getMessage());
-    }
+    return onTree(() -> Mst.load(root, car.source()));
   }
 
   static Optional<Cid> lookup(Mst tree, String path) throws MissingBlock, Problem {
-    try {
-      return tree.get(path);
-    } catch (MissingBlockException e) {
-      throw new MissingBlock(e.missing());
-    } catch (MstException | IllegalArgumentException e) {
-      throw new Problem(e.getMessage());
-    }
+    return onTree(() -> tree.get(path));
   }
 
   static Cid invert(Mst tree, List<CommitOp> ops) throws MissingBlock, Problem {
@@ -132,8 +120,13 @@ final class RepoChecks {
     for (CommitOp op : ops) {
       changes.add(new KeyChange(op.path(), op.prev(), op.cid()));
     }
+    return onTree(() -> Inversion.undo(tree, changes).rootCid());
+  }
+
+  /** Runs a tree operation, turning the MST module's exceptions into this check's two outcomes. */
+  private static <T> T onTree(java.util.function.Supplier<T> operation) throws MissingBlock, Problem {
     try {
-      return Inversion.undo(tree, changes).rootCid();
+      return operation.get();
     } catch (MissingBlockException e) {
       throw new MissingBlock(e.missing());
     } catch (MstException | IllegalArgumentException e) {
