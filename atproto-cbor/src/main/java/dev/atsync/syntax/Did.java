@@ -28,12 +28,7 @@ public record Did(String value) implements Comparable<Did> {
 
   /** Whether {@code s} is a syntactically valid DID. */
   public static boolean isValid(String s) {
-    try {
-      check(s);
-      return true;
-    } catch (InvalidSyntaxException e) {
-      return false;
-    }
+    return InvalidSyntaxException.passes(Did::check, s);
   }
 
   static void check(String s) {

@@ -31,12 +31,7 @@ public record Handle(String value) {
 
   /** Whether {@code s} is a syntactically valid handle. */
   public static boolean isValid(String s) {
-    try {
-      check(s);
-      return true;
-    } catch (InvalidSyntaxException e) {
-      return false;
-    }
+    return InvalidSyntaxException.passes(Handle::check, s);
   }
 
   static void check(String s) {

@@ -34,6 +34,16 @@ public final class InvalidSyntaxException extends DataModelException {
     return input;
   }
 
+  /** Whether {@code check} accepts {@code s}: the {@code isValid} of every syntax type. */
+  static boolean passes(java.util.function.Consumer<String> check, String s) {
+    try {
+      check.accept(s);
+      return true;
+    } catch (InvalidSyntaxException e) {
+      return false;
+    }
+  }
+
   static String quote(String s) {
     if (s == null) {
       return "null";

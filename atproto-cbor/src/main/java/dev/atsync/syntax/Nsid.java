@@ -27,12 +27,7 @@ public record Nsid(String value) {
 
   /** Whether {@code s} is a syntactically valid NSID. */
   public static boolean isValid(String s) {
-    try {
-      check(s);
-      return true;
-    } catch (InvalidSyntaxException e) {
-      return false;
-    }
+    return InvalidSyntaxException.passes(Nsid::check, s);
   }
 
   static void check(String s) {

@@ -25,12 +25,7 @@ public record RecordKey(String value) {
 
   /** Whether {@code s} is a syntactically valid record key. */
   public static boolean isValid(String s) {
-    try {
-      check(s);
-      return true;
-    } catch (InvalidSyntaxException e) {
-      return false;
-    }
+    return InvalidSyntaxException.passes(RecordKey::check, s);
   }
 
   static void check(String s) {
