@@ -80,15 +80,19 @@ class CommitVerifierTest {
 
   /** Re-signs a modified commit so only the intended check fails. */
   static CommitEvent resign(CommitEvent c, Commit modified, PrivateKey key) {
-    Commit signed = modified.sign(key);
+    return withCommit(c, modified.sign(key));
+  }
+
+  /** The event with its commit block (and the CAR root, commit CID and rev) replaced. */
+  static CommitEvent withCommit(CommitEvent c, Commit replacement) {
     Map<Cid, byte[]> b = blocks(c);
     b.remove(c.commit());
-    Cid cid = signed.cid();
+    Cid cid = replacement.cid();
     Map<Cid, byte[]> out = new LinkedHashMap<>();
-    out.put(cid, signed.encode());
+    out.put(cid, replacement.encode());
     out.putAll(b);
-    return new CommitEvent(c.seq(), false, false, c.repo(), cid, signed.rev(), c.since(), CarWriter.toBytes(cid, out),
-        c.ops(), c.blobs(), c.prevData(), c.time());
+    return new CommitEvent(c.seq(), false, false, c.repo(), cid, replacement.rev(), c.since(),
+        CarWriter.toBytes(cid, out), c.ops(), c.blobs(), c.prevData(), c.time());
   }
 
   @Test
@@ -109,14 +113,7 @@ class CommitVerifierTest {
     byte[] sig = commit.sig();
     sig[10] ^= 1;
     Commit forged = new Commit(commit.did(), 3, commit.data(), commit.rev(), commit.prev(), sig);
-    Map<Cid, byte[]> b = blocks(c);
-    b.remove(c.commit());
-    Map<Cid, byte[]> out = new LinkedHashMap<>();
-    out.put(forged.cid(), forged.encode());
-    out.putAll(b);
-    CommitEvent e = new CommitEvent(c.seq(), false, false, c.repo(), forged.cid(), c.rev(), c.since(),
-        CarWriter.toBytes(forged.cid(), out), c.ops(), c.blobs(), c.prevData(), c.time());
-    assertReason(Reason.BAD_SIGNATURE, corrupt(3, e));
+    assertReason(Reason.BAD_SIGNATURE, corrupt(3, withCommit(c, forged)));
   }
 
   @Test
@@ -140,14 +137,7 @@ class CommitVerifierTest {
     Arrays.fill(sig2, 32, 64, (byte) 0);
     System.arraycopy(high, Math.max(0, high.length - 32), sig2, 64 - Math.min(32, high.length), Math.min(32, high.length));
     Commit forged = new Commit(commit.did(), 3, commit.data(), commit.rev(), commit.prev(), sig2);
-    Map<Cid, byte[]> b = blocks(c);
-    b.remove(c.commit());
-    Map<Cid, byte[]> out = new LinkedHashMap<>();
-    out.put(forged.cid(), forged.encode());
-    out.putAll(b);
-    CommitEvent e = new CommitEvent(c.seq(), false, false, c.repo(), forged.cid(), c.rev(), c.since(),
-        CarWriter.toBytes(forged.cid(), out), c.ops(), c.blobs(), c.prevData(), c.time());
-    assertReason(Reason.BAD_SIGNATURE, corrupt(2, e));
+    assertReason(Reason.BAD_SIGNATURE, corrupt(2, withCommit(c, forged)));
   }
 
   @Test
