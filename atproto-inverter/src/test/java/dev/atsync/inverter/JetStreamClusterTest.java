@@ -141,7 +141,7 @@ class JetStreamClusterTest {
 
   @Test
   void throughCaddyTwoPostersAndThreeSubscribersShareOneAddressAndOneOrder() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(onPath("caddy"),
+    RequiredServices.assume(onPath("caddy"),
         "caddy not installed: skipping the Caddy load-balancing test (CI installs it)");
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("atsync-caddy");
     int port = FreePorts.take(1)[0];

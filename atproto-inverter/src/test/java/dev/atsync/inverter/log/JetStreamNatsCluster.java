@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Test infrastructure: 1 or 3 real {@code nats-server} processes with JetStream on free
@@ -22,9 +21,10 @@ public final class JetStreamNatsCluster implements AutoCloseable {
   private final int[] clusterPorts;
   private final Process[] processes;
 
-  /** Skips the calling test, loudly, when nats-server is not installed. */
+  /** Skips the calling test, loudly, when nats-server is not installed (fails where services are required). */
   public static void assumeInstalled() {
-    Assumptions.assumeTrue(onPath("nats-server"), "nats-server not installed: skipping JetStream tests (CI installs it)");
+    dev.atsync.inverter.RequiredServices.assume(onPath("nats-server"),
+        "nats-server not installed: skipping JetStream tests (CI installs it)");
   }
 
   static boolean onPath(String binary) {

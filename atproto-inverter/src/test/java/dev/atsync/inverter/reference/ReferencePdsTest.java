@@ -1,0 +1,319 @@
+package dev.atsync.inverter.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atsync.firehose.AccountEvent;
+import dev.atsync.firehose.CommitEvent;
+import dev.atsync.firehose.Frame;
+import dev.atsync.firehose.SyncEvent;
+import dev.atsync.firehose.identity.CachingIdentityResolver;
+import dev.atsync.firehose.identity.HttpIdentityResolver;
+import dev.atsync.firehose.subscribe.FirehoseSubscriber;
+import dev.atsync.firehose.verify.CommitVerifier;
+import dev.atsync.firehose.verify.Verdict;
+import dev.atsync.inverter.Inverter;
+import dev.atsync.inverter.log.EventLog;
+import dev.atsync.inverter.log.InMemoryEventLog;
+import dev.atsync.inverter.log.JetStreamEventLog;
+import dev.atsync.inverter.log.JetStreamNatsCluster;
+import dev.atsync.inverter.log.SqliteEventLog;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The inverter and the verifier against the reference implementations, over real sockets: a
+ * PLC directory and two TypeScript PDS processes ({@code @atproto/pds}) carry a realistic
+ * workload (sign-ups, posts, replies, likes, reposts, follows, profiles with an image, deletes, a
+ * 150-op applyWrites, handle change, deactivation and reactivation, takedown and restore, a
+ * migration between the two PDSes, account deletion); the PDS's own firehose is verified, forwarded
+ * into inverters on each log, and read back by {@code @atproto/sync}'s Firehose and by this
+ * project's subscriber, signatures checked against the PLC directory throughout.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReferencePdsTest {
+  static final String TOKEN = "reference-pds-token-0123456789";
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  ReferencePeers peers;
+  final List<AutoCloseable> closeAfterEach = new ArrayList<>();
+
+  @BeforeAll
+  void startPeers() throws Exception {
+    peers = ReferencePeers.start(2);
+    workloadRound("a");
+  }
+
+  @AfterAll
+  void stopPeers() throws Exception {
+    if (peers != null) {
+      peers.close();
+    }
+  }
+
+  @AfterEach
+  void closeResources() throws Exception {
+    for (int i = closeAfterEach.size() - 1; i >= 0; i--) {
+      closeAfterEach.get(i).close();
+    }
+    closeAfterEach.clear();
+  }
+
+  <T extends AutoCloseable> T closeLater(T resource) {
+    closeAfterEach.add(resource);
+    return resource;
+  }
+
+  /**
+   * One round of everything the workload does, on PDS 0, plus an account that signs up on PDS 1
+   * and migrates to PDS 0.
+   */
+  void workloadRound(String prefix) throws Exception {
+    List<String> dids = new ArrayList<>();
+    for (JsonNode a : peers.call("createAccounts", Map.of("pds", 0, "prefix", prefix, "count", 10)).get("accounts")) {
+      dids.add(a.get("did").asText());
+    }
+    peers.call("activity", Map.of("dids", dids));
+    peers.call("applyWrites", Map.of("did", dids.get(0), "creates", 150));
+    peers.call("changeHandle", Map.of("did", dids.get(1)));
+    peers.call("deactivateAndReactivate", Map.of("did", dids.get(2)));
+    peers.call("takedownAndRestore", Map.of("did", dids.get(3)));
+    String migrant = peers.call("createAccounts", Map.of("pds", 1, "prefix", prefix + "m", "count", 1))
+        .get("accounts").get(0).get("did").asText();
+    peers.call("activity", Map.of("dids", List.of(migrant)));
+    peers.call("migrate", Map.of("did", migrant, "to", 0));
+    peers.call("deleteAccount", Map.of("did", dids.get(4)));
+  }
+
+  /** PDS 0's firehose from the start up to its current seq, read with this project's subscriber. */
+  List<Frame> pdsStream() throws Exception {
+    long last = peers.lastSeq(0);
+    List<Frame> frames = new CopyOnWriteArrayList<>();
+    try (FirehoseSubscriber sub = FirehoseSubscriber.builder(peers.pdsFirehose(0)).cursor(0).lanes(1)
+        .handler(frames::add).build()) {
+      sub.start();
+      awaitTrue(() -> sub.processedSeq() >= last, "PDS 0's stream up to seq " + last);
+    }
+    return new ArrayList<>(frames);
+  }
+
+  CommitVerifier strictWithSignatures() {
+    CachingIdentityResolver identities = new CachingIdentityResolver(
+        HttpIdentityResolver.builder().plcDirectory(peers.plc()).build());
+    return CommitVerifier.builder().keys(identities).build();
+  }
+
+  Inverter inverter(EventLog log) {
+    return closeLater(Inverter.builder()
+        .log(log)
+        .publicAddress(new InetSocketAddress("127.0.0.1", 0))
+        .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
+        .ingestTokens(List.of(TOKEN))
+        .build()
+        .start());
+  }
+
+  static String ingestUrl(Inverter inverter) {
+    return "http://127.0.0.1:" + inverter.ingestPort().orElseThrow();
+  }
+
+  static URI publicUrl(Inverter inverter) {
+    return URI.create("ws://127.0.0.1:" + inverter.publicPort());
+  }
+
+  @Test
+  void theWorkloadCoversEveryAccountLifecycle() throws Exception {
+    List<Frame> stream = pdsStream();
+    Map<String, Integer> types = new TreeMap<>();
+    Map<String, Integer> statuses = new TreeMap<>();
+    Map<String, String> lastCommitRev = new HashMap<>();
+    int syncAtCommitRev = 0;
+    int maxOps = 0;
+    for (Frame f : stream) {
+      types.merge(f.type().orElse("?"), 1, Integer::sum);
+      if (f.event() instanceof CommitEvent c) {
+        lastCommitRev.put(c.repo(), c.rev());
+        maxOps = Math.max(maxOps, c.ops().size());
+      } else if (f.event() instanceof SyncEvent s && s.rev().equals(lastCommitRev.get(s.did()))) {
+        syncAtCommitRev++;
+      } else if (f.event() instanceof AccountEvent a) {
+        statuses.merge(a.active() ? "active" : a.status().orElse("inactive"), 1, Integer::sum);
+      }
+    }
+    // ten sign-ups (one account deleted since, its events gone from the PDS's backfill), each a
+    // #commit then a #sync at the same rev; a reactivation; a migration
+    assertTrue(syncAtCommitRev >= 9, "a #sync at the rev just committed, after each sign-up: " + syncAtCommitRev);
+    assertTrue(types.getOrDefault("#sync", 0) >= 11, "types " + types);
+    assertTrue(types.getOrDefault("#identity", 0) >= 12, "types " + types);
+    assertTrue(maxOps >= 150, "the applyWrites commit has 150 ops: " + maxOps);
+    for (String s : List.of("active", "deactivated", "takendown", "deleted")) {
+      assertTrue(statuses.containsKey(s), "#account " + s + " in " + statuses);
+    }
+  }
+
+  /** (a) The PDS's own stream verifies under STRICT, with signatures: zero findings. */
+  @Test
+  void thePdsStreamVerifiesStrictlyWithSignatures() throws Exception {
+    List<Frame> stream = pdsStream();
+    CommitVerifier verifier = strictWithSignatures();
+    List<String> findings = new ArrayList<>();
+    for (Frame f : stream) {
+      Verdict v = verifier.verify(f);
+      if (v.status() != Verdict.Status.VALID || !v.findings().isEmpty()) {
+        findings.add("seq " + f.seq().orElse(-1) + " " + f.type().orElse("?") + ": " + v);
+      }
+    }
+    assertEquals(List.of(), findings);
+  }
+
+  /**
+   * (b) A forwarder following the PDS's firehose posts every frame, one per POST and in batches,
+   * into an inverter on the memory and the SQLite log: nothing is refused, every frame gets a
+   * seq, and the inverter serves exactly the PDS's frames in the PDS's order.
+   */
+  @ParameterizedTest(name = "{0} log, {1}")
+  @CsvSource({"memory, SINGLE", "memory, BATCHED", "sqlite, SINGLE", "sqlite, BATCHED"})
+  void everyFrameIsAcceptedAndServedInOrder(String logKind, Forwarder.Mode mode, @TempDir Path dir)
+      throws Exception {
+    EventLog log = logKind.equals("memory") ? new InMemoryEventLog(1)
+        : SqliteEventLog.open(dir, SqliteEventLog.Settings.DEFAULT);
+    Inverter inverter = inverter(log);
+    long last = peers.lastSeq(0);
+    Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(inverter)), TOKEN, mode));
+    List<Long> seqs = forwarder.awaitForwarded(last, WAIT);
+    List<Frame> pds = pdsStream();
+    assertEquals(List.of(), forwarder.failures);
+    List<Long> expected = new ArrayList<>();
+    for (long s = 1; s <= pds.size(); s++) {
+      expected.add(s);
+    }
+    assertEquals(expected, seqs, "one new seq per frame, in order");
+    List<Frame> served = readAll(inverter, pds.size());
+    for (int i = 0; i < pds.size(); i++) {
+      assertEquals(pds.get(i).withSeq(i + 1), served.get(i), "frame " + i + " (" + pds.get(i).type().orElse("?") + ")");
+    }
+  }
+
+  /** The inverter's stream from cursor 0, {@code n} frames, read with this project's subscriber. */
+  List<Frame> readAll(Inverter inverter, int n) throws Exception {
+    List<Frame> frames = new CopyOnWriteArrayList<>();
+    try (FirehoseSubscriber sub = FirehoseSubscriber.builder(URI.create(publicUrl(inverter)
+        + "/xrpc/com.atproto.sync.subscribeRepos")).cursor(0).lanes(1).handler(frames::add).build()) {
+      sub.start();
+      awaitTrue(() -> frames.size() >= n, n + " frames from the inverter");
+    }
+    return new ArrayList<>(frames);
+  }
+
+  /**
+   * (c) The reference consumer reads the inverter's stream from cursor 0 and then live while a
+   * second round of the workload goes on: every message arrives once and in order, every
+   * commit's ops authenticate, and the Firehose reports no error.
+   */
+  @Test
+  void theReferenceConsumerReadsTheInverterLive(@TempDir Path dir) throws Exception {
+    Inverter inverter = inverter(SqliteEventLog.open(dir, SqliteEventLog.Settings.DEFAULT));
+    Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(inverter)), TOKEN,
+        Forwarder.Mode.SINGLE));
+    ReferenceConsumer consumer = closeLater(peers.consume(publicUrl(inverter), 0));
+    workloadRound("c");
+    assertConsumerSawEverything(consumer, inverter, forwarder);
+  }
+
+  /** (d) The same through two inverter nodes on one JetStream stream, posts spread over both. */
+  @Test
+  void theReferenceConsumerReadsTwoJetStreamNodes() throws Exception {
+    JetStreamNatsCluster nats = closeLater(JetStreamNatsCluster.start(1));
+    JetStreamEventLog.Settings settings = JetStreamEventLog.Settings.of(nats.url(0)).withStream("ref", "ref.ev");
+    Inverter a = inverter(JetStreamEventLog.connect(settings));
+    Inverter b = inverter(JetStreamEventLog.connect(settings));
+    Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(a), ingestUrl(b)), TOKEN,
+        Forwarder.Mode.SINGLE));
+    ReferenceConsumer consumer = closeLater(peers.consume(publicUrl(b), 0));
+    workloadRound("d");
+    assertConsumerSawEverything(consumer, b, forwarder);
+  }
+
+  /**
+   * (e) This project's subscriber with a strict verifier (signatures checked) on the inverter's
+   * stream: zero findings.
+   */
+  @Test
+  void theProjectsSubscriberVerifiesTheInvertersStream() throws Exception {
+    Inverter inverter = inverter(new InMemoryEventLog(1));
+    long last = peers.lastSeq(0);
+    Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(inverter)), TOKEN,
+        Forwarder.Mode.BATCHED));
+    List<Long> seqs = forwarder.awaitForwarded(last, WAIT);
+    CommitVerifier verifier = strictWithSignatures();
+    List<String> findings = new CopyOnWriteArrayList<>();
+    try (FirehoseSubscriber sub = FirehoseSubscriber.builder(URI.create(publicUrl(inverter)
+        + "/xrpc/com.atproto.sync.subscribeRepos")).cursor(0).lanes(4).handler(f -> {
+          Verdict v = verifier.verify(f);
+          if (v.status() != Verdict.Status.VALID || !v.findings().isEmpty()) {
+            findings.add("seq " + f.seq().orElse(-1) + " " + f.type().orElse("?") + ": " + v);
+          }
+        }).build()) {
+      sub.start();
+      long target = seqs.get(seqs.size() - 1);
+      awaitTrue(() -> sub.processedSeq() >= target, "the inverter's stream up to seq " + target);
+    }
+    assertEquals(List.of(), findings);
+  }
+
+  /**
+   * Waits until the forwarder has posted everything PDS 0 emitted and the consumer has processed
+   * it all, then checks: each inverter seq once, in order; no error; one event per #sync,
+   * #identity and #account; one authenticated event per op of each #commit.
+   */
+  void assertConsumerSawEverything(ReferenceConsumer consumer, Inverter inverter, Forwarder forwarder)
+      throws Exception {
+    List<Long> posted = forwarder.awaitForwarded(peers.lastSeq(0), WAIT);
+    assertEquals(List.of(), forwarder.failures);
+    List<Frame> served = readAll(inverter, posted.size());
+    List<Long> expected = served.stream().map(f -> f.seq().orElseThrow()).collect(Collectors.toList());
+    assertEquals(posted.stream().sorted().collect(Collectors.toList()), expected, "the inverter serves what it acknowledged");
+    consumer.awaitProcessed(expected.get(expected.size() - 1), WAIT);
+    assertEquals(expected, consumer.seqs(), "every message once, in order");
+    assertEquals(List.of(), consumer.errors());
+    Map<Long, Integer> eventsPerSeq = new HashMap<>();
+    for (JsonNode e : consumer.events()) {
+      eventsPerSeq.merge(e.get("seq").asLong(), 1, Integer::sum);
+    }
+    for (Frame f : served) {
+      long seq = f.seq().orElseThrow();
+      int expectedEvents = f.event() instanceof CommitEvent c ? c.ops().size() : 1;
+      assertEquals(expectedEvents, eventsPerSeq.getOrDefault(seq, 0), "events for seq " + seq + " "
+          + f.type().orElse("?"));
+    }
+  }
+
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+}
