@@ -68,7 +68,7 @@ class VerifiedIngestTest {
     PrivateKey other = PrivateKey.generate(Curve.P256);
     Repository honest = Repository.create(DID, key, BlockStore.inMemory());
     Repository forger = Repository.create(DID, other, BlockStore.inMemory());
-    VerifyingCheck check = new VerifyingCheck(CommitVerifier.builder().withoutChainChecks()
+    VerifyingCheck check = new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().withoutSeqCheck()
         .keys(KeySource.of(Map.of(DID, key.publicKey()))).build());
     try (Inverter inv = inverter(check)) {
       inv.publish(List.of(CommitEvent.of(honest.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "a"),
@@ -77,6 +77,30 @@ class VerifiedIngestTest {
           CommitEvent.of(forger.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "b"), post("b")))), 1,
               Instant.now()).toFrame())));
       assertEquals("BAD_SIGNATURE", e.details().get("reason"));
+    }
+  }
+
+  @Test
+  void aStaleMessageFromAChainCheckingVerifierIsLeftToTheLog() {
+    PrivateKey key = PrivateKey.generate(Curve.SECP256K1);
+    Repository repo = Repository.create(DID, key, BlockStore.inMemory());
+    List<CommitEvent> commits = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      commits.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "p" + i),
+          post("p" + i)))), i + 1, Instant.now()));
+    }
+    VerifyingCheck chained = new VerifyingCheck(CommitVerifier.builder().withoutSeqCheck().build());
+    try (Inverter inv = inverter(chained)) {
+      for (CommitEvent e : commits) {
+        inv.publish(List.of(e.toFrame()));
+      }
+      // the verifier finds the retry stale (IGNORED), not invalid; the log answers it with its seq
+      assertEquals(List.of(1L), inv.publish(List.of(commits.get(0).toFrame())));
+      // an older commit that is not a retry (other bytes): the log refuses it as stale
+      IngestRejectedException stale = assertThrows(IngestRejectedException.class,
+          () -> inv.publish(List.of(commits.get(0).withSeq(99).toFrame())));
+      assertEquals(409, stale.status(), stale.toString());
+      assertEquals("StaleRev", stale.error());
     }
   }
 }
