@@ -135,10 +135,14 @@ public final class CommitVerifier {
 
   /**
    * Advances the chain state to an accepted {@code #commit} or {@code #sync}, after a
-   * {@link #check}, and the last seq to the message's seq (for any message that has one).
+   * {@link #check}, and the last seq to the message's seq (for any message that has one). A
+   * stale message ({@link Verdict.Status#IGNORED}) never moves the chain state.
    */
   public void record(StreamEvent event) {
-    evaluate(event).record(chain);
+    Result r = evaluate(event);
+    if (r.verdict.status() != Verdict.Status.IGNORED) {
+      r.record(chain);
+    }
     advanceSeq(event);
   }
 

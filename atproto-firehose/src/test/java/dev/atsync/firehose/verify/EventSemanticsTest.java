@@ -317,6 +317,25 @@ class EventSemanticsTest {
   }
 
   @Test
+  void recordingAStaleMessageDoesNotMoveTheChain() {
+    Repository repo = Streams.repo();
+    List<CommitEvent> stream = Streams.commits(repo, 0, 3);
+    CommitVerifier v = verifier(Policy.STRICT);
+    for (CommitEvent e : stream) {
+      assertClean(v.check(e), "check " + e.seq());
+      v.record(e);
+    }
+    AccountState head = state(v);
+    CommitEvent replay = stream.get(0).withSeq(10);
+    assertEquals(Verdict.Status.IGNORED, v.check(replay).status());
+    v.record(replay);
+    assertEquals(head, state(v));
+    assertEquals(10, v.lastSeq().getAsLong());
+    v.record(SyncEvent.of(commitOf(stream.get(1)), 11, Instant.now()));
+    assertEquals(head, state(v));
+  }
+
+  @Test
   void concurrentVerificationKeepsTheHighestSeq() throws Exception {
     CommitVerifier v = builder(Policy.LENIENT).build();
     ExecutorService pool = Executors.newFixedThreadPool(4);
