@@ -12,7 +12,8 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>400 {@code InvalidFrame}: malformed or invalid frame ({@code frame} names it)
- *   <li>409 {@code StaleRev}: a commit's rev is not above the account's current rev
+ *   <li>409 {@code StaleRev}: a {@code #commit}'s rev is not above the account's current rev, or a
+ *       {@code #sync}'s is below it
  *   <li>413 {@code PayloadTooLarge}: the body or a frame is over a limit
  * </ul>
  */

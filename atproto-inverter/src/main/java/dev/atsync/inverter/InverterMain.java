@@ -248,7 +248,7 @@ public final class InverterMain {
         throw new IllegalArgumentException("--verify must be strict, indigo, lenient or off");
     }
     return new VerifyingCheck(dev.atsync.firehose.verify.CommitVerifier.builder().withoutChainChecks()
-        .policy(policy).keys(keys).build());
+        .withoutSeqCheck().policy(policy).keys(keys).build());
   }
 
   /** Signing keys from did:plc / did:web resolution (cached, refreshed once on a mismatch), or none. */

@@ -17,7 +17,11 @@ import java.util.Map;
  *
  * <p>Rev order is the log's job (409), so the default verifier runs without chain checks; a
  * verifier with chain checks should not be shared with other consumers, since refused batches do
- * not advance it.
+ * not advance it. A message such a verifier finds stale ({@link Verdict.Status#IGNORED}) is not
+ * refused here: it goes on to the log, whose rev rule answers it (a retry with its original seq,
+ * a stale rev with 409). The default verifier also runs without the seq check: ingested frames
+ * come from several PDS instances whose seqs interleave, and a retried post repeats its seqs (the
+ * inverter assigns its own seqs anyway).
  */
 public final class VerifyingCheck implements EventCheck {
   private final CommitVerifier verifier;
@@ -27,15 +31,15 @@ public final class VerifyingCheck implements EventCheck {
     this.verifier = verifier;
   }
 
-  /** Strict verification without chain checks or signatures: structure and inversion. */
+  /** Strict verification without chain checks, the seq check or signatures: structure and inversion. */
   public static VerifyingCheck structural() {
-    return new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().build());
+    return new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().withoutSeqCheck().build());
   }
 
   @Override
   public void check(int index, Frame frame, StreamEvent event) {
     Verdict v = verifier.verify(event);
-    if (v.accepted()) {
+    if (v.status() != Verdict.Status.INVALID) {
       return;
     }
     Finding f = v.cause().orElseThrow();

@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.atsync.cbor.Value;
 import dev.atsync.crypto.Curve;
 import dev.atsync.crypto.PrivateKey;
+import dev.atsync.firehose.AccountEvent;
 import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.Frame;
+import dev.atsync.firehose.IdentityEvent;
+import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.verify.CommitVerifier;
 import dev.atsync.firehose.verify.KeySource;
 import dev.atsync.inverter.log.InMemoryEventLog;
 import dev.atsync.repo.BlockStore;
+import dev.atsync.repo.CommitResult;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
 import dev.atsync.repo.Write;
@@ -68,7 +72,7 @@ class VerifiedIngestTest {
     PrivateKey other = PrivateKey.generate(Curve.P256);
     Repository honest = Repository.create(DID, key, BlockStore.inMemory());
     Repository forger = Repository.create(DID, other, BlockStore.inMemory());
-    VerifyingCheck check = new VerifyingCheck(CommitVerifier.builder().withoutChainChecks()
+    VerifyingCheck check = new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().withoutSeqCheck()
         .keys(KeySource.of(Map.of(DID, key.publicKey()))).build());
     try (Inverter inv = inverter(check)) {
       inv.publish(List.of(CommitEvent.of(honest.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "a"),
@@ -77,6 +81,54 @@ class VerifiedIngestTest {
           CommitEvent.of(forger.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "b"), post("b")))), 1,
               Instant.now()).toFrame())));
       assertEquals("BAD_SIGNATURE", e.details().get("reason"));
+    }
+  }
+
+  @Test
+  void theReferencePdsAccountCreationBatchIsAcceptedWhole() {
+    PrivateKey key = PrivateKey.generate(Curve.SECP256K1);
+    Repository repo = Repository.create(DID, key, BlockStore.inMemory());
+    CommitResult genesis = repo.apply(List.of());
+    CommitEvent c = CommitEvent.of(genesis, 3, Instant.now());
+    // as the reference PDS sequences it: no prevData on the genesis commit
+    CommitEvent commit = new CommitEvent(3, false, false, c.repo(), c.commit(), c.rev(), c.since(), c.blocks(), c.ops(),
+        c.blobs(), Optional.empty(), c.time());
+    String time = c.time();
+    List<Frame> batch = List.of(new IdentityEvent(1, DID, time, Optional.of("alice.test")).toFrame(),
+        new AccountEvent(2, DID, time, true, Optional.empty()).toFrame(), commit.toFrame(),
+        SyncEvent.of(genesis.commit(), 4, Instant.now()).toFrame());
+    VerifyingCheck signed = new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().withoutSeqCheck()
+        .keys(KeySource.of(Map.of(DID, key.publicKey()))).build());
+    for (VerifyingCheck check : List.of(VerifyingCheck.structural(), signed)) {
+      try (Inverter inv = inverter(check)) {
+        assertEquals(List.of(1L, 2L, 3L, 4L), inv.publish(batch));
+        // and again, a retry: the same seqs
+        assertEquals(List.of(1L, 2L, 3L, 4L), inv.publish(batch));
+      }
+    }
+  }
+
+  @Test
+  void aStaleMessageFromAChainCheckingVerifierIsLeftToTheLog() {
+    PrivateKey key = PrivateKey.generate(Curve.SECP256K1);
+    Repository repo = Repository.create(DID, key, BlockStore.inMemory());
+    List<CommitEvent> commits = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      commits.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "p" + i),
+          post("p" + i)))), i + 1, Instant.now()));
+    }
+    VerifyingCheck chained = new VerifyingCheck(CommitVerifier.builder().withoutSeqCheck().build());
+    try (Inverter inv = inverter(chained)) {
+      for (CommitEvent e : commits) {
+        inv.publish(List.of(e.toFrame()));
+      }
+      // the verifier finds the retry stale (IGNORED), not invalid; the log answers it with its seq
+      assertEquals(List.of(1L), inv.publish(List.of(commits.get(0).toFrame())));
+      // an older commit that is not a retry (other bytes): the log refuses it as stale
+      IngestRejectedException stale = assertThrows(IngestRejectedException.class,
+          () -> inv.publish(List.of(commits.get(0).withSeq(99).toFrame())));
+      assertEquals(409, stale.status(), stale.toString());
+      assertEquals("StaleRev", stale.error());
     }
   }
 }

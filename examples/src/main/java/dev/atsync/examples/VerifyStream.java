@@ -32,9 +32,12 @@ import org.java_websocket.handshake.ServerHandshake;
  * </pre>
  *
  * <p>It prints one line per message that is not valid (seq, repo, verdict, reason, what was
- * found) and a summary of counts per message type and per reason. Exit code 0 when every message
- * passed, 1 when any was invalid or discontinuous, 2 on usage or connection errors. Signatures
- * are not checked (no identity resolution here): structure, CAR, commit, ops and inversion are.
+ * found) and a summary of counts per message type and per reason. A message the verifier
+ * {@linkplain Verdict.Status#IGNORED ignores} (a stale {@code #commit} or {@code #sync}: a replay
+ * or an older state, which the sync spec says to skip) is counted as ignored, not as failed. Exit
+ * code 0 when no message failed, 1 when any was invalid or discontinuous, 2 on usage or connection
+ * errors. Signatures are not checked (no identity resolution here): structure, CAR, commit, ops,
+ * records and inversion are.
  */
 public final class VerifyStream {
   private VerifyStream() {}
@@ -209,6 +212,7 @@ public final class VerifyStream {
     final Map<String, Integer> reasons = new TreeMap<>();
     long count;
     long failed;
+    long ignored;
 
     Report(CommitVerifier verifier, PrintStream out) {
       this.verifier = verifier;
@@ -235,7 +239,11 @@ public final class VerifyStream {
         reasons.merge(f.reason().name(), 1, Integer::sum);
       }
       if (v.status() != Verdict.Status.VALID) {
-        failed++;
+        if (v.status() == Verdict.Status.IGNORED) {
+          ignored++;
+        } else {
+          failed++;
+        }
         Finding cause = v.cause().orElseThrow();
         String repo = frame.did().orElse("-");
         out.printf("seq=%s repo=%s %s %s: %s%n", frame.seq().isPresent() ? frame.seq().getAsLong() : "-", repo,
@@ -251,8 +259,8 @@ public final class VerifyStream {
     }
 
     void summary() {
-      out.printf("summary: %d messages, %d passed, %d failed; types %s; reasons %s%n", count, count - failed, failed,
-          types, reasons);
+      out.printf("summary: %d messages, %d passed, %d failed, %d ignored; types %s; reasons %s%n", count,
+          count - failed - ignored, failed, ignored, types, reasons);
     }
   }
 }

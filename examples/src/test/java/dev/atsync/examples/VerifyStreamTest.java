@@ -85,9 +85,26 @@ class VerifyStreamTest {
     // the next commit's since and prevData point at the refused one: a broken chain
     assertTrue(r.out().contains("seq=5 repo=" + DID + " DISCONTINUOUS SINCE_MISMATCH"), r.out());
     assertTrue(r.out().contains("frame 6: MALFORMED_FRAME: truncated or malformed frame at byte"), r.out());
-    assertTrue(r.out().contains("summary: 6 messages, 3 passed, 3 failed"), r.out());
+    assertTrue(r.out().contains("summary: 6 messages, 3 passed, 3 failed, 0 ignored"), r.out());
     Result lenient = run("--file", f.toString(), "--policy", "lenient", "--limit", "5");
     assertEquals(0, lenient.code(), lenient.out());
+  }
+
+  @Test
+  void staleMessagesAreCountedAsIgnoredAndDoNotFail(@TempDir Path dir) throws Exception {
+    List<CommitEvent> events = commits(4);
+    ByteArrayOutputStream file = new ByteArrayOutputStream();
+    for (CommitEvent e : events) {
+      file.write(e.toFrame().bytes());
+    }
+    // the second commit again, with a fresh seq (a replay from another host's backfill): stale
+    file.write(events.get(1).withSeq(5).toFrame().bytes());
+    Path f = dir.resolve("frames.bin");
+    Files.write(f, file.toByteArray());
+    Result r = run("--file", f.toString());
+    assertEquals(0, r.code(), r.out());
+    assertTrue(r.out().contains("seq=5 repo=" + DID + " IGNORED STALE_COMMIT"), r.out());
+    assertTrue(r.out().contains("summary: 5 messages, 4 passed, 0 failed, 1 ignored"), r.out());
   }
 
   @Test

@@ -7,5 +7,10 @@ public enum Action {
   /** The message is valid but the account's chain is broken: resynchronise the account. */
   DISCONTINUITY,
   /** Report and pass the message on. */
-  WARN
+  WARN,
+  /**
+   * The message is stale (a replay, or an older state of the account than the one already
+   * processed): not invalid, but the consumer skips it and the chain state does not move.
+   */
+  IGNORE
 }

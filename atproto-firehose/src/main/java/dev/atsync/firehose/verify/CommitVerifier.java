@@ -1,5 +1,6 @@
 package dev.atsync.firehose.verify;
 
+import dev.atsync.cbor.DataModelException;
 import dev.atsync.cid.Cid;
 import dev.atsync.firehose.AccountEvent;
 import dev.atsync.firehose.CommitEvent;
@@ -19,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Verifies {@code subscribeRepos} messages as a strict Sync v1.1 relay does, with reasons a PDS
@@ -29,18 +32,36 @@ import java.util.Optional;
  * {@code did} and {@code rev} equal the message's; the rev is at most the allowed drift into the
  * future; the signature verifies with the account's current key (when a key source is
  * configured; one forced refresh before rejecting); every create and update op's record is at its
- * path in the new tree with its block present, and deleted paths are gone; undoing the ops on the
- * partial tree gives {@code prevData}. Per account, against {@link ChainState}: the rev strictly
- * increases, {@code since} is the last rev and {@code prevData} the last MST root. A
- * {@code #sync} re-anchors the chain at its commit after the same commit checks.
+ * path in the new tree with its block present, and that block is strict canonical DAG-CBOR;
+ * deleted paths are gone; undoing the ops on the partial tree gives {@code prevData}. Per
+ * account, against {@link ChainState}: a rev not after the last one is stale
+ * ({@link Reason#STALE_COMMIT}, which the sync spec says to ignore); otherwise {@code since} must
+ * be the last rev and {@code prevData} the last MST root.
+ *
+ * <p>A {@code #sync} gets the same commit checks. Against the chain state: a higher rev (or an
+ * account not seen before) re-anchors the chain at its commit; the same rev and commit as the
+ * last one is a re-announcement (valid, nothing moves: the reference PDS sends one after an
+ * account's genesis commit and on reactivation); a lower rev, or the same rev with another commit,
+ * is {@link Reason#STALE_SYNC}.
+ *
+ * <p>Per stream (this instance): every message with a {@code seq} must have a seq above the last
+ * one seen ({@link Reason#SEQ_NOT_INCREASING}), unless built {@linkplain Builder#withoutSeqCheck()
+ * without the seq check}.
  *
  * <p>Each failure becomes a {@link Finding} whose {@link Action} comes from the {@link Policy};
- * the {@link Verdict} says whether to drop the message or resynchronise the account. The chain
- * state advances only for accepted messages ({@link #verify}); {@link #check} leaves it alone so
- * a caller that must store the message first can {@link #record} it afterwards.
+ * the {@link Verdict} says whether to drop the message, ignore it, or resynchronise the account.
+ * The chain state advances only for accepted messages ({@link #verify}); {@link #check} leaves it
+ * (and the last seq) alone so a caller that must store the message first can {@link #record} it
+ * afterwards. The last seq advances for every message that is not invalid (ignored ones
+ * included: they still took their place in the stream).
  *
  * <p>Thread-safe as long as messages of one account are verified in order (the subscriber does
- * that: in order per account, in parallel across accounts).
+ * that: in order per account, in parallel across accounts). The last seq is kept as an atomic
+ * maximum, so concurrent calls never lose or rewind it; but the seq check is only meaningful when
+ * messages are verified in stream order (one thread, or one lane). A caller verifying several
+ * accounts in parallel sees seqs out of order across accounts and should build the verifier
+ * {@linkplain Builder#withoutSeqCheck() without the seq check} (the subscriber checks seq order
+ * itself when it dispatches frames).
  */
 public final class CommitVerifier {
   private final Policy policy;
@@ -50,6 +71,9 @@ public final class CommitVerifier {
   private final FrameLimits limits;
   private final Clock clock;
   private final boolean checkChain;
+  private final boolean checkSeq;
+  /** The highest seq of a message that was not invalid; {@link Long#MIN_VALUE} before the first. */
+  private final AtomicLong lastSeq = new AtomicLong(Long.MIN_VALUE);
 
   private CommitVerifier(Builder b) {
     this.policy = b.policy;
@@ -59,6 +83,7 @@ public final class CommitVerifier {
     this.limits = b.limits;
     this.clock = b.clock;
     this.checkChain = b.checkChain;
+    this.checkSeq = b.checkSeq;
   }
 
   /** A builder: STRICT, in-memory chain state, no signature checks, 5 minutes of clock drift. */
@@ -88,26 +113,70 @@ public final class CommitVerifier {
     return verify(event);
   }
 
-  /** Verifies one message and advances the chain state if it is accepted. */
+  /**
+   * Verifies one message and advances the chain state if it is accepted; the last seq advances
+   * unless the message is invalid.
+   */
   public Verdict verify(StreamEvent event) {
     Result r = evaluate(event);
     if (r.verdict.accepted()) {
       r.record(chain);
     }
+    if (r.verdict.status() != Verdict.Status.INVALID) {
+      advanceSeq(event);
+    }
     return r.verdict;
   }
 
-  /** Verifies one message without changing the chain state; see {@link #record}. */
+  /** Verifies one message without changing the chain state or the last seq; see {@link #record}. */
   public Verdict check(StreamEvent event) {
     return evaluate(event).verdict;
   }
 
   /**
    * Advances the chain state to an accepted {@code #commit} or {@code #sync}, after a
-   * {@link #check}; does nothing for other messages.
+   * {@link #check}, and the last seq to the message's seq (for any message that has one). A
+   * stale message ({@link Verdict.Status#IGNORED}) never moves the chain state.
    */
   public void record(StreamEvent event) {
-    evaluate(event).record(chain);
+    Result r = evaluate(event);
+    if (r.verdict.status() != Verdict.Status.IGNORED) {
+      r.record(chain);
+    }
+    advanceSeq(event);
+  }
+
+  /**
+   * The highest seq of the messages verified (and not invalid) or recorded so far, if any. The
+   * seq check compares against it.
+   */
+  public OptionalLong lastSeq() {
+    long s = lastSeq.get();
+    return s == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(s);
+  }
+
+  private void advanceSeq(StreamEvent event) {
+    OptionalLong seq = seqOf(event);
+    if (seq.isPresent()) {
+      lastSeq.accumulateAndGet(seq.getAsLong(), Math::max);
+    }
+  }
+
+  /** The seq of a message type that has one. */
+  private static OptionalLong seqOf(StreamEvent event) {
+    if (event instanceof CommitEvent c) {
+      return OptionalLong.of(c.seq());
+    }
+    if (event instanceof SyncEvent s) {
+      return OptionalLong.of(s.seq());
+    }
+    if (event instanceof IdentityEvent i) {
+      return OptionalLong.of(i.seq());
+    }
+    if (event instanceof AccountEvent a) {
+      return OptionalLong.of(a.seq());
+    }
+    return OptionalLong.empty();
   }
 
   /** The chain state this verifier reads and advances. */
@@ -117,6 +186,14 @@ public final class CommitVerifier {
 
   private Result evaluate(StreamEvent event) {
     List<Finding> out = new ArrayList<>(0);
+    if (checkSeq) {
+      OptionalLong seq = seqOf(event);
+      long last = lastSeq.get();
+      if (seq.isPresent() && last != Long.MIN_VALUE && seq.getAsLong() <= last) {
+        out.add(finding(Reason.SEQ_NOT_INCREASING, "seq " + seq.getAsLong() + " is not above the last seq " + last
+            + " seen on this stream (" + (seq.getAsLong() == last ? "repeated" : "went backwards") + ")"));
+      }
+    }
     for (Violation v : EventValidator.violations(event, limits)) {
       out.add(finding(reasonOf(v), v.toString()));
     }
@@ -129,7 +206,8 @@ public final class CommitVerifier {
     if (event instanceof IdentityEvent i) {
       keys.invalidate(i.did());
     } else if (event instanceof AccountEvent) {
-      // account status changes carry nothing to verify beyond the lexicon
+      // account status changes (active or not, with any status or none) carry nothing to verify
+      // beyond the lexicon; they do not move the chain state
     }
     return new Result(Verdict.of(out), null, null);
   }
@@ -154,11 +232,14 @@ public final class CommitVerifier {
       return new Result(Verdict.of(out), null, null);
     }
     Optional<AccountState> prior = checkChain ? chain.get(c.repo()) : Optional.empty();
-    if (prior.isPresent()) {
+    // a replay or an older commit: its since and prevData say nothing about the current chain
+    boolean stale = prior.isPresent() && c.rev().compareTo(prior.get().rev()) <= 0;
+    if (stale) {
       AccountState p = prior.get();
-      if (c.rev().compareTo(p.rev()) <= 0) {
-        out.add(finding(Reason.REV_NOT_INCREASING, "rev " + c.rev() + " is not after the last rev " + p.rev()));
-      }
+      out.add(finding(Reason.STALE_COMMIT, "rev " + c.rev() + " is not after the last rev " + p.rev()
+          + (c.rev().equals(p.rev()) ? " (the same rev again)" : "")));
+    } else if (prior.isPresent()) {
+      AccountState p = prior.get();
       if (!c.since().equals(Optional.of(p.rev()))) {
         out.add(finding(Reason.SINCE_MISMATCH, "since " + c.since().orElse("null") + " but the last rev was "
             + p.rev() + ": commits were missed"));
@@ -170,10 +251,11 @@ public final class CommitVerifier {
     }
     Optional<Cid> expectedPrev = c.prevData();
     if (expectedPrev.isEmpty()) {
-      if (c.since().isPresent() || prior.isPresent()) {
+      if (c.since().isPresent() || (prior.isPresent() && !stale)) {
         out.add(finding(Reason.PREV_DATA_MISSING, "prevData is absent; Sync v1.1 needs it to verify the ops"));
       } else {
-        // the account's first commit: undoing its ops must give the empty tree
+        // the account's first commit (as the reference PDS sends it: since null, no prevData), or
+        // a replay of it: undoing its ops must give the empty tree
         expectedPrev = Optional.of(RepoChecks.emptyTreeRoot());
       }
     }
@@ -183,6 +265,7 @@ public final class CommitVerifier {
 
   private void opsAndInversion(CommitEvent c, RepoChecks.Car car, RepoChecks.SignedCommit commit,
       Optional<Cid> expectedPrev, List<Finding> out) {
+    recordsCanonical(c, car, out);
     boolean shapesOk = true;
     for (Finding f : out) {
       if (f.reason() == Reason.BAD_OP_SHAPE || f.reason() == Reason.DUPLICATE_PATH
@@ -241,6 +324,31 @@ public final class CommitVerifier {
     }
   }
 
+  /**
+   * Every record block a create or update op points at, when it is in the CAR, must decode as
+   * strict canonical DAG-CBOR (validated without building values).
+   */
+  private void recordsCanonical(CommitEvent c, RepoChecks.Car car, List<Finding> out) {
+    List<CommitOp> ops = c.ops();
+    for (int i = 0; i < ops.size(); i++) {
+      CommitOp op = ops.get(i);
+      if (op.cid().isEmpty()) {
+        continue;
+      }
+      byte[] block = car.blocks().get(op.cid().get());
+      if (block == null) {
+        continue; // RECORD_BLOCK_MISSING, when the tree has it
+      }
+      try {
+        RepoChecks.requireCanonical(block);
+      } catch (DataModelException e) {
+        // a CborException's message names the rule and the byte offset in the record block
+        out.add(finding(Reason.RECORD_NOT_CANONICAL, "ops[" + i + "] " + op.action() + " " + op.path() + " record "
+            + op.cid().get() + " is not strict canonical DAG-CBOR: " + e.getMessage()));
+      }
+    }
+  }
+
   private Result sync(SyncEvent s, List<Finding> out) {
     RepoChecks.Car car;
     try {
@@ -254,8 +362,19 @@ public final class CommitVerifier {
       return new Result(Verdict.of(out), null, null);
     }
     Optional<AccountState> prior = checkChain ? chain.get(s.did()) : Optional.empty();
-    if (prior.isPresent() && s.rev().compareTo(prior.get().rev()) <= 0) {
-      out.add(finding(Reason.REV_NOT_INCREASING, "rev " + s.rev() + " is not after the last rev " + prior.get().rev()));
+    if (prior.isPresent()) {
+      AccountState p = prior.get();
+      int order = s.rev().compareTo(p.rev());
+      if (order == 0 && car.root().equals(p.commit())) {
+        // a re-announcement of the state already processed: valid, nothing moves
+        return new Result(Verdict.of(out), null, null);
+      }
+      if (order < 0) {
+        out.add(finding(Reason.STALE_SYNC, "rev " + s.rev() + " is before the last rev " + p.rev()));
+      } else if (order == 0) {
+        out.add(finding(Reason.STALE_SYNC, "rev " + s.rev() + " is the last rev, but commit " + car.root()
+            + " is not the last commit " + p.commit()));
+      }
     }
     return new Result(Verdict.of(out), s.did(), new AccountState(s.rev(), car.root(), commit.data()));
   }
@@ -336,6 +455,7 @@ public final class CommitVerifier {
     private FrameLimits limits = FrameLimits.DEFAULT;
     private Clock clock = Clock.systemUTC();
     private boolean checkChain = true;
+    private boolean checkSeq = true;
 
     private Builder() {}
 
@@ -354,6 +474,16 @@ public final class CommitVerifier {
     /** Skip the per-account chain checks (rev order, {@code since}, {@code prevData} against the last commit). */
     public Builder withoutChainChecks() {
       this.checkChain = false;
+      return this;
+    }
+
+    /**
+     * Skip the per-stream seq check ({@link Reason#SEQ_NOT_INCREASING}). For callers whose
+     * messages are not one stream in order: frames from several hosts whose seqs interleave, retried
+     * posts, or verification in parallel across accounts.
+     */
+    public Builder withoutSeqCheck() {
+      this.checkSeq = false;
       return this;
     }
 

@@ -37,8 +37,23 @@ public enum Reason {
   IDENTITY_UNAVAILABLE,
   /** The commit signature does not verify with the account's current key (after one refresh). */
   BAD_SIGNATURE,
-  /** The rev is not above the account's last rev. */
-  REV_NOT_INCREASING,
+  /**
+   * A {@code #commit} whose rev is not above the account's last processed rev: a replay or an
+   * older commit. The sync spec says to ignore it.
+   */
+  STALE_COMMIT,
+  /**
+   * A {@code #sync} whose rev is below the account's last processed rev, or equal to it with a
+   * commit other than the last one. (A {@code #sync} of exactly the last commit is a
+   * re-announcement, which is valid.) The sync spec says to ignore it; the Go relay accepts it
+   * and re-anchors the account at it.
+   */
+  STALE_SYNC,
+  /**
+   * A message whose {@code seq} is not above the last seq this verifier saw on the stream (a
+   * repeat or a step backwards).
+   */
+  SEQ_NOT_INCREASING,
   /** {@code since} is not the account's last rev: commits were missed. */
   SINCE_MISMATCH,
   /** {@code prevData} is not the MST root of the account's last commit. */
@@ -49,6 +64,11 @@ public enum Reason {
   OP_NOT_IN_TREE,
   /** A create or update op's record block is not in the CAR. */
   RECORD_BLOCK_MISSING,
+  /**
+   * A create or update op's record block (present in the CAR) is not strict canonical DAG-CBOR:
+   * the tree points at exactly those bytes, so the record itself is malformed.
+   */
+  RECORD_NOT_CANONICAL,
   /** An MST node needed to check or invert the ops is not in the CAR. */
   PROOF_INCOMPLETE,
   /** Undoing the ops on the new tree does not give {@code prevData}. */

@@ -1,6 +1,8 @@
 package dev.atsync.firehose.verify;
 
 import dev.atsync.car.CarReader;
+import dev.atsync.cbor.CborException;
+import dev.atsync.cbor.CborReader;
 import dev.atsync.cbor.DataModelException;
 import dev.atsync.cid.Cid;
 import dev.atsync.crypto.PublicKey;
@@ -97,6 +99,18 @@ final class RepoChecks {
     } catch (MstException | IllegalArgumentException e) {
       throw new Problem(e.getMessage());
     }
+  }
+
+  /**
+   * Validates {@code block} as exactly one strict canonical DAG-CBOR value, without building it
+   * (the reader's skip checks every rule the generic decode does).
+   *
+   * @throws CborException naming the rule broken and the byte offset
+   */
+  static void requireCanonical(byte[] block) {
+    CborReader r = new CborReader(block);
+    r.skipValue();
+    r.requireEnd();
   }
 
   static Optional<Instant> revTime(String rev) {

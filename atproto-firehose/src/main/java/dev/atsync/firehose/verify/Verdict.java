@@ -7,7 +7,13 @@ import java.util.Optional;
  * The outcome of verifying one message: its status and every failed check (warnings included).
  * As in the Sync v1.1 design, failures split into <em>invalid</em> (drop the message) and
  * <em>discontinuous</em> (the message is fine, but the account's chain is broken and the
- * consumer should resynchronise the account).
+ * consumer should resynchronise the account). A third kind, <em>ignored</em>, is what the sync
+ * spec says to do with a {@code #commit} or {@code #sync} whose rev is not after the account's
+ * last processed one: skip it without treating it as an error.
+ *
+ * <p>The status is decided by the most severe action among the findings: {@link Action#DROP}
+ * (INVALID), then {@link Action#IGNORE} (IGNORED), then {@link Action#DISCONTINUITY}
+ * (DISCONTINUOUS); warnings alone leave it VALID.
  *
  * @param status the overall outcome
  * @param findings every failed check, in the order they were made
@@ -20,7 +26,12 @@ public record Verdict(Status status, List<Finding> findings) {
     /** Drop the message. */
     INVALID,
     /** Pass the message on and resynchronise the account. */
-    DISCONTINUOUS
+    DISCONTINUOUS,
+    /**
+     * Skip the message: it is stale (a replay or an older state), not invalid. The chain state
+     * does not move.
+     */
+    IGNORED
   }
 
   /** Copies the findings. */
@@ -29,29 +40,54 @@ public record Verdict(Status status, List<Finding> findings) {
   }
 
   static Verdict of(List<Finding> findings) {
-    Status s = Status.VALID;
+    boolean ignore = false;
+    boolean discontinuity = false;
     for (Finding f : findings) {
-      if (f.action() == Action.DROP) {
-        s = Status.INVALID;
-        break;
-      }
-      if (f.action() == Action.DISCONTINUITY) {
-        s = Status.DISCONTINUOUS;
+      switch (f.action()) {
+        case DROP:
+          return new Verdict(Status.INVALID, findings);
+        case IGNORE:
+          ignore = true;
+          break;
+        case DISCONTINUITY:
+          discontinuity = true;
+          break;
+        default:
+          break;
       }
     }
+    Status s = ignore ? Status.IGNORED : discontinuity ? Status.DISCONTINUOUS : Status.VALID;
     return new Verdict(s, findings);
   }
 
-  /** Whether the message should be passed on ({@link Status#VALID} or {@link Status#DISCONTINUOUS}). */
+  /**
+   * Whether the message should be passed on ({@link Status#VALID} or {@link Status#DISCONTINUOUS});
+   * false for {@link Status#INVALID} and {@link Status#IGNORED}.
+   */
   public boolean accepted() {
-    return status != Status.INVALID;
+    return status == Status.VALID || status == Status.DISCONTINUOUS;
   }
 
-  /** The finding that decided the status: the first drop, else the first discontinuity. */
+  /**
+   * The finding that decided the status: the first drop, else the first ignore, else the first
+   * discontinuity; empty for {@link Status#VALID}.
+   */
   public Optional<Finding> cause() {
-    Action decisive = status == Status.INVALID ? Action.DROP : Action.DISCONTINUITY;
-    return status == Status.VALID ? Optional.empty()
-        : findings.stream().filter(f -> f.action() == decisive).findFirst();
+    Action decisive;
+    switch (status) {
+      case INVALID:
+        decisive = Action.DROP;
+        break;
+      case IGNORED:
+        decisive = Action.IGNORE;
+        break;
+      case DISCONTINUOUS:
+        decisive = Action.DISCONTINUITY;
+        break;
+      default:
+        return Optional.empty();
+    }
+    return findings.stream().filter(f -> f.action() == decisive).findFirst();
   }
 
   @Override

@@ -184,9 +184,15 @@ class CommitVerifierTest {
   }
 
   @Test
-  void revNotIncreasing() {
-    Verdict v = corrupt(4, stream.get(2));
-    assertReason(Reason.REV_NOT_INCREASING, v);
+  void staleCommitIsIgnored() {
+    // an older commit again, with a fresh seq: stale, not invalid
+    Verdict v = corrupt(4, stream.get(2).withSeq(stream.get(3).seq() + 1));
+    assertEquals(Verdict.Status.IGNORED, v.status(), v.toString());
+    assertEquals(Reason.STALE_COMMIT, v.cause().orElseThrow().reason());
+    // the same commit with its old seq is also a repeated seq: invalid on a strict stream
+    Verdict replay = corrupt(4, stream.get(2));
+    assertReason(Reason.SEQ_NOT_INCREASING, replay);
+    assertTrue(replay.findings().stream().anyMatch(f -> f.reason() == Reason.STALE_COMMIT), replay.toString());
   }
 
   @Test

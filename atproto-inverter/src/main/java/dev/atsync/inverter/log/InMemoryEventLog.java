@@ -78,7 +78,7 @@ public final class InMemoryEventLog implements EventLog {
         if (e.rev().isPresent()) {
           String current = pending.containsKey(e.did()) ? pending.get(e.did()) : revs.get(e.did());
           String rev = e.rev().get();
-          if (current != null && rev.compareTo(current) <= 0) {
+          if (!RevRule.allows(e.type(), rev, current)) {
             throw new StaleRevException(e.did(), rev, current);
           }
           pending.put(e.did(), rev);

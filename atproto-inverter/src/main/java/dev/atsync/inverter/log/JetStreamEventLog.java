@@ -60,7 +60,10 @@ import org.slf4j.LoggerFactory;
  * <p>Append: every event is published with {@code Nats-Msg-Id} = hex SHA-256 of its frame, so
  * the server answers a retry within the duplicate window with the original seq. Before anything
  * of a batch is published, every rev event is pre-checked against the account's last rev event
- * (read with a last-by-subject get) and the earlier events of the batch. An event that fails the
+ * (read with a last-by-subject get) and the earlier events of the batch, by the rev rule of
+ * {@link EventLog} (a {@code #commit} above the head's rev, a {@code #sync} at or above it); an
+ * event whose message id is the head's own is a retry of it and answered with its seq first.
+ * An event that fails the
  * check may be a retry: a retry of the account's newest event is recognised by the head's own
  * message id (no tail needed, so it works while this node's tail is reconnecting); for an older
  * original the node waits until its tail has passed the account's head and looks
@@ -620,7 +623,13 @@ public final class JetStreamEventLog implements EventLog {
       }
       Head h = heads.computeIfAbsent(e.did(), this::head);
       String rev = e.rev().get();
-      if (h.rev().isPresent() && rev.compareTo(h.rev().get()) <= 0) {
+      if (h.msgId().filter(ids[i]::equals).isPresent()) {
+        // a retry of the account's newest event (which a #sync of the same rev would not refuse)
+        seqs[i] = h.seq();
+        duplicates++;
+        continue;
+      }
+      if (h.rev().isPresent() && !RevRule.allows(e.type(), rev, h.rev().get())) {
         Optional<Long> original = findDuplicate(e, subjects[i], ids[i], h);
         if (original.isEmpty()) {
           throw new StaleRevException(e.did(), rev, h.rev().get());
@@ -682,7 +691,7 @@ public final class JetStreamEventLog implements EventLog {
       expectSeq = known;
     } else {
       Head h = head(e.did());
-      if (h.rev().isPresent() && rev.compareTo(h.rev().get()) <= 0) {
+      if (h.rev().isPresent() && !RevRule.allows(e.type(), rev, h.rev().get())) {
         return staleOrDuplicate(e, m.getSubject(), id, h);
       }
       expectSeq = h.seq();
@@ -695,7 +704,10 @@ public final class JetStreamEventLog implements EventLog {
       }
       // Another node appended a rev event for this account since we read its head.
       Head h = head(e.did());
-      if (h.rev().isPresent() && rev.compareTo(h.rev().get()) <= 0) {
+      if (h.msgId().filter(id::equals).isPresent()) {
+        return new Stored(h.seq(), true); // it was this very event (a concurrent retry)
+      }
+      if (h.rev().isPresent() && !RevRule.allows(e.type(), rev, h.rev().get())) {
         return staleOrDuplicate(e, m.getSubject(), id, h);
       }
       expectSeq = h.seq();

@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * An event to append: the account it is about, its rev (for {@code #commit} and {@code #sync},
- * which must increase per account), its message type, and its frame exactly as received. The
+ * ordered per account by the rev rule of {@link EventLog}), its message type (which that rule
+ * reads), and its frame exactly as received. The
  * frame array is owned by the event after construction (not copied: frames are large and
  * the ingest path hands them over); equality compares the frame by content.
  *

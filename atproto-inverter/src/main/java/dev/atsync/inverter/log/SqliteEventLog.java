@@ -39,9 +39,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Group commit.</b> Appends are queued to one writer thread, which takes every batch
  * waiting and commits them in one transaction, so concurrent posts share one sync. Each batch is
- * still all-or-nothing: it is checked (deduplication, then rev order) against the state left by
- * the batches before it in the group, and a stale batch is refused alone without touching the
- * others. A storage error fails every batch of the group and stores none of them.
+ * still all-or-nothing: it is checked (deduplication, then the rev rule of {@link EventLog})
+ * against the state left by the batches before it in the group, and a stale batch is refused
+ * alone without touching the others. A storage error fails every batch of the group and stores none of them.
  *
  * <p><b>Sequence.</b> The high-water mark is stored with every commit, so seqs are never reused,
  * even after the whole window is pruned or the process restarts; the first seq is at least the
@@ -303,7 +303,7 @@ public final class SqliteEventLog implements EventLog {
           }
           String current = batchRevs.containsKey(e.did()) ? batchRevs.get(e.did())
               : groupRevs.containsKey(e.did()) ? groupRevs.get(e.did()) : revs.get(e.did());
-          if (current != null && e.rev().get().compareTo(current) <= 0) {
+          if (!RevRule.allows(e.type(), e.rev().get(), current)) {
             stale = new StaleRevException(e.did(), e.rev().get(), current);
           } else {
             batchRevs.put(e.did(), e.rev().get());
@@ -537,7 +537,7 @@ public final class SqliteEventLog implements EventLog {
     return duplicates.get();
   }
 
-  /** Batches refused as stale (rev not above the account's current rev) so far. */
+  /** Batches refused as stale (breaking the rev rule of {@link EventLog}) so far. */
   public long staleRejections() {
     return staleRejections.get();
   }

@@ -4,8 +4,9 @@ import dev.atsync.inverter.InverterException;
 import java.util.Optional;
 
 /**
- * An event whose rev is not above its account's current rev: a stale or reordered commit, for
- * example from a PDS instance that lost a race with another. Nothing of its batch was stored.
+ * An event that breaks the rev rule of {@link EventLog}: a {@code #commit} whose rev is not above
+ * its account's current rev, or a {@code #sync} whose rev is below it. A stale or reordered event,
+ * for example from a PDS instance that lost a race with another. Nothing of its batch was stored.
  */
 public final class StaleRevException extends InverterException {
   private static final long serialVersionUID = 1L;

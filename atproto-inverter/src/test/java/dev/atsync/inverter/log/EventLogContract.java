@@ -86,6 +86,16 @@ abstract class EventLogContract {
     return new LogEvent(did, Optional.of(rev), "#commit", (did + "/" + rev).getBytes(StandardCharsets.UTF_8));
   }
 
+  /** A {@code #sync}; {@code tag} tells two re-announcements of one rev apart (other bytes). */
+  static LogEvent sync(String did, String rev, String tag) {
+    return new LogEvent(did, Optional.of(rev), "#sync",
+        (did + "/sync/" + rev + "/" + tag).getBytes(StandardCharsets.UTF_8));
+  }
+
+  static LogEvent account(String did, int n) {
+    return new LogEvent(did, Optional.empty(), "#account", (did + "#account" + n).getBytes(StandardCharsets.UTF_8));
+  }
+
   static LogEvent identity(String did, int n) {
     return new LogEvent(did, Optional.empty(), "#identity", (did + "#" + n).getBytes(StandardCharsets.UTF_8));
   }
@@ -136,6 +146,116 @@ abstract class EventLogContract {
     assertEquals(Optional.empty(), log.currentRev("did:plc:b"));
     // other accounts are independent
     log.append(List.of(commit("did:plc:b", r1)));
+  }
+
+  @Test
+  void theReferencePdsAccountCreationBatchIsAcceptedWhole() {
+    EventLog log = log(1);
+    String r = rev();
+    // #identity, #account active, the genesis #commit (rev R), the #sync of the same commit (rev R)
+    List<LogEvent> batch = List.of(identity("did:plc:new", 1), account("did:plc:new", 1), commit("did:plc:new", r),
+        sync("did:plc:new", r, "genesis"));
+    AppendResult a = log.append(batch);
+    assertEquals(List.of(1L, 2L, 3L, 4L), a.seqs());
+    assertEquals(0, a.duplicates());
+    assertEquals(Optional.of(r), log.currentRev("did:plc:new"));
+    assertEquals(List.of("#identity", "#account", "#commit", "#sync"),
+        log.readAfter(0, 10).stream().map(LoggedEvent::type).toList());
+    // a retry of the whole batch: the same seqs, nothing stored
+    AppendResult retry = log.append(batch);
+    assertEquals(a.seqs(), retry.seqs());
+    assertEquals(4, retry.duplicates());
+    assertEquals(4, log.lastSeq());
+  }
+
+  @Test
+  void aSyncWithTheCurrentRevIsStoredWithANewSeq() {
+    EventLog log = log(1);
+    String r = rev();
+    long commitSeq = log.append(List.of(commit("did:plc:a", r))).seqs().get(0);
+    // reactivation: #account, #identity, #sync with the current rev, in a separate append
+    AppendResult reactivation = log.append(List.of(account("did:plc:a", 1), identity("did:plc:a", 1),
+        sync("did:plc:a", r, "reactivation")));
+    assertEquals(List.of(commitSeq + 1, commitSeq + 2, commitSeq + 3), reactivation.seqs());
+    assertEquals(0, reactivation.duplicates());
+    assertEquals(Optional.of(r), log.currentRev("did:plc:a"));
+    assertArrayEquals(sync("did:plc:a", r, "reactivation").frame(), log.readAfter(commitSeq + 2, 1).get(0).frame());
+    // another re-announcement of the same rev (other bytes) is stored too
+    assertEquals(List.of(commitSeq + 4), log.append(List.of(sync("did:plc:a", r, "again"))).seqs());
+    // and a retry of the first one gets its original seq
+    AppendResult retry = log.append(List.of(sync("did:plc:a", r, "reactivation")));
+    assertEquals(List.of(commitSeq + 3), retry.seqs());
+    assertEquals(1, retry.duplicates());
+    assertEquals(commitSeq + 4, log.lastSeq());
+  }
+
+  @Test
+  void aSyncWithAnOlderRevIsRefused() {
+    EventLog log = log(1);
+    String r1 = rev();
+    String r2 = rev();
+    log.append(List.of(commit("did:plc:a", r1)));
+    log.append(List.of(commit("did:plc:a", r2)));
+    long last = log.lastSeq();
+    StaleRevException e = assertThrows(StaleRevException.class,
+        () -> log.append(List.of(identity("did:plc:a", 7), sync("did:plc:a", r1, "old"))));
+    assertEquals(r1, e.offeredRev());
+    assertEquals(Optional.of(r2), e.currentRev());
+    assertEquals(last, log.lastSeq(), "nothing of the batch is stored");
+    assertEquals(Optional.of(r2), log.currentRev("did:plc:a"));
+    // within one batch too
+    String r3 = rev();
+    assertThrows(StaleRevException.class, () -> log.append(List.of(commit("did:plc:a", r3),
+        sync("did:plc:a", r2, "older than the batch's commit"))));
+    assertEquals(last, log.lastSeq());
+  }
+
+  @Test
+  void aCommitWithTheCurrentRevIsRefusedUnlessItIsARetry() {
+    EventLog log = log(1);
+    String r = rev();
+    LogEvent original = commit("did:plc:a", r);
+    long seq = log.append(List.of(original)).seqs().get(0);
+    LogEvent otherBytes = new LogEvent("did:plc:a", Optional.of(r), "#commit",
+        "a different commit with the same rev".getBytes(StandardCharsets.UTF_8));
+    StaleRevException e = assertThrows(StaleRevException.class, () -> log.append(List.of(otherBytes)));
+    assertEquals(r, e.offeredRev());
+    assertEquals(Optional.of(r), e.currentRev());
+    // after a #sync of that rev, the same holds
+    log.append(List.of(sync("did:plc:a", r, "s")));
+    long last = log.lastSeq();
+    assertThrows(StaleRevException.class, () -> log.append(List.of(otherBytes)));
+    // a byte-identical retry is answered with its original seq (deduplication before the rev rule)
+    AppendResult retry = log.append(List.of(original));
+    assertEquals(List.of(seq), retry.seqs());
+    assertEquals(1, retry.duplicates());
+    // within one batch: a #commit may not repeat the rev of a #sync before it
+    String r2 = rev();
+    assertThrows(StaleRevException.class, () -> log.append(List.of(sync("did:plc:a", r2, "first"),
+        commit("did:plc:a", r2))));
+    assertEquals(last, log.lastSeq());
+    assertEquals(Optional.of(r), log.currentRev("did:plc:a"));
+  }
+
+  @Test
+  void aCommitWithAHigherRevAfterAnEqualRevSyncIsAccepted() {
+    EventLog log = log(1);
+    String r1 = rev();
+    String r2 = rev();
+    String r3 = rev();
+    log.append(List.of(commit("did:plc:a", r1), sync("did:plc:a", r1, "s1")));
+    assertEquals(List.of(3L), log.append(List.of(commit("did:plc:a", r2))).seqs());
+    assertEquals(Optional.of(r2), log.currentRev("did:plc:a"));
+    log.append(List.of(sync("did:plc:a", r2, "s2")));
+    assertEquals(List.of(5L, 6L), log.append(List.of(commit("did:plc:a", r3), sync("did:plc:a", r3, "s3"))).seqs());
+    assertEquals(Optional.of(r3), log.currentRev("did:plc:a"));
+    // a #sync with a higher rev (a rebuilt repository, rotated keys) re-anchors; commits follow it
+    String r4 = rev();
+    String r5 = rev();
+    log.append(List.of(sync("did:plc:a", r4, "rebuilt")));
+    assertEquals(Optional.of(r4), log.currentRev("did:plc:a"));
+    log.append(List.of(commit("did:plc:a", r5)));
+    assertEquals(Optional.of(r5), log.currentRev("did:plc:a"));
   }
 
   @Test
