@@ -12,13 +12,19 @@ import dev.atsync.firehose.identity.CachingIdentityResolver;
 import dev.atsync.firehose.identity.HttpIdentityResolver;
 import dev.atsync.firehose.subscribe.FirehoseSubscriber;
 import dev.atsync.firehose.verify.CommitVerifier;
+import dev.atsync.firehose.verify.Finding;
+import dev.atsync.firehose.verify.Policy;
+import dev.atsync.firehose.verify.Reason;
 import dev.atsync.firehose.verify.Verdict;
 import dev.atsync.inverter.Inverter;
+import dev.atsync.inverter.VerifyingCheck;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.InMemoryEventLog;
 import dev.atsync.inverter.log.JetStreamEventLog;
 import dev.atsync.inverter.log.JetStreamNatsCluster;
 import dev.atsync.inverter.log.SqliteEventLog;
+import dev.atsync.relay.ingest.InverterClient;
+import dev.atsync.relay.ingest.InverterException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -59,7 +65,7 @@ class ReferencePdsTest {
 
   @BeforeAll
   void startPeers() throws Exception {
-    peers = ReferencePeers.start(2);
+    peers = ReferencePeers.start(3);
     workloadRound("a");
   }
 
@@ -84,8 +90,8 @@ class ReferencePdsTest {
   }
 
   /**
-   * One round of everything the workload does, on PDS 0, plus an account that signs up on PDS 1
-   * and migrates to PDS 0.
+   * One round of everything the workload does, on PDS 0. (Migration has its own test on PDS 1 and
+   * 2: the reference PDS's migration #sync is one the spec says to reject.)
    */
   void workloadRound(String prefix) throws Exception {
     List<String> dids = new ArrayList<>();
@@ -97,21 +103,22 @@ class ReferencePdsTest {
     peers.call("changeHandle", Map.of("did", dids.get(1)));
     peers.call("deactivateAndReactivate", Map.of("did", dids.get(2)));
     peers.call("takedownAndRestore", Map.of("did", dids.get(3)));
-    String migrant = peers.call("createAccounts", Map.of("pds", 1, "prefix", prefix + "m", "count", 1))
-        .get("accounts").get(0).get("did").asText();
-    peers.call("activity", Map.of("dids", List.of(migrant)));
-    peers.call("migrate", Map.of("did", migrant, "to", 0));
     peers.call("deleteAccount", Map.of("did", dids.get(4)));
   }
 
   /** PDS 0's firehose from the start up to its current seq, read with this project's subscriber. */
   List<Frame> pdsStream() throws Exception {
-    long last = peers.lastSeq(0);
+    return pdsStream(0);
+  }
+
+  /** PDS {@code pds}'s firehose from the start up to its current seq. */
+  List<Frame> pdsStream(int pds) throws Exception {
+    long last = peers.lastSeq(pds);
     List<Frame> frames = new CopyOnWriteArrayList<>();
-    try (FirehoseSubscriber sub = FirehoseSubscriber.builder(peers.pdsFirehose(0)).cursor(0).lanes(1)
+    try (FirehoseSubscriber sub = FirehoseSubscriber.builder(peers.pdsFirehose(pds)).cursor(0).lanes(1)
         .handler(frames::add).build()) {
       sub.start();
-      awaitTrue(() -> sub.processedSeq() >= last, "PDS 0's stream up to seq " + last);
+      awaitTrue(() -> sub.processedSeq() >= last, "PDS " + pds + "'s stream up to seq " + last);
     }
     return new ArrayList<>(frames);
   }
@@ -123,8 +130,13 @@ class ReferencePdsTest {
   }
 
   Inverter inverter(EventLog log) {
+    return inverter(log, VerifyingCheck.structural());
+  }
+
+  Inverter inverter(EventLog log, VerifyingCheck check) {
     return closeLater(Inverter.builder()
         .log(log)
+        .check(check)
         .publicAddress(new InetSocketAddress("127.0.0.1", 0))
         .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
         .ingestTokens(List.of(TOKEN))
@@ -160,10 +172,9 @@ class ReferencePdsTest {
       }
     }
     // ten sign-ups (one account deleted since, its events gone from the PDS's backfill), each a
-    // #commit then a #sync at the same rev; a reactivation; a migration
-    assertTrue(syncAtCommitRev >= 9, "a #sync at the rev just committed, after each sign-up: " + syncAtCommitRev);
-    assertTrue(types.getOrDefault("#sync", 0) >= 11, "types " + types);
-    assertTrue(types.getOrDefault("#identity", 0) >= 12, "types " + types);
+    // #commit then a #sync at the same rev; a reactivation, also a #sync at the current rev
+    assertTrue(syncAtCommitRev >= 10, "a #sync at the rev just committed: " + syncAtCommitRev);
+    assertTrue(types.getOrDefault("#identity", 0) >= 11, "types " + types);
     assertTrue(maxOps >= 150, "the applyWrites commit has 150 ops: " + maxOps);
     for (String s : List.of("active", "deactivated", "takendown", "deleted")) {
       assertTrue(statuses.containsKey(s), "#account " + s + " in " + statuses);
@@ -213,6 +224,62 @@ class ReferencePdsTest {
     }
   }
 
+  /**
+   * Account migration from PDS 1 to PDS 2, as the account-migration guide does it. The new PDS
+   * announces the imported repository with a #sync whose commit block is the imported one: the
+   * old rev, signed with the old PDS's key, while the message carries the rev the import was
+   * given. The spec says to reject a #sync whose fields do not match its signed commit or whose
+   * signature fails with the current key, and indigo's relay does: STRICT finds REV_MISMATCH
+   * and BAD_SIGNATURE, LENIENT only warns, and the inverter refuses it (400 InvalidCommit) while
+   * taking everything else. The account's next commit on its new PDS verifies, so the chain goes
+   * on.
+   */
+  @Test
+  void theMigrationSyncIsRejectedAsTheSpecSaysAndTheAccountGoesOn() throws Exception {
+    String did = peers.call("createAccounts", Map.of("pds", 1, "prefix", "mover", "count", 1))
+        .get("accounts").get(0).get("did").asText();
+    peers.call("activity", Map.of("dids", List.of(did)));
+    peers.call("migrate", Map.of("did", did, "to", 2));
+    List<Frame> stream = pdsStream(2);
+    CommitVerifier strict = strictWithSignatures();
+    CommitVerifier lenient = CommitVerifier.builder().policy(Policy.LENIENT).build();
+    Map<String, Verdict> verdicts = new java.util.LinkedHashMap<>();
+    for (Frame f : stream) {
+      Verdict v = strict.verify(f);
+      Verdict l = lenient.verify(f);
+      if (f.did().orElse("").equals(did)) {
+        verdicts.put(f.type().orElseThrow() + "@" + f.seq().orElseThrow(), v);
+        assertTrue(l.accepted(), "LENIENT passes " + f.type().orElseThrow() + ": " + l);
+      }
+    }
+    List<String> shape = verdicts.entrySet().stream()
+        .map(e -> e.getKey().substring(0, e.getKey().indexOf('@')) + " " + e.getValue().status())
+        .collect(Collectors.toList());
+    assertEquals(List.of("#identity VALID", "#account VALID", "#identity VALID", "#sync INVALID", "#commit VALID"),
+        shape, "the new PDS's events for the migrated account: " + verdicts);
+    Verdict sync = verdicts.entrySet().stream().filter(e -> e.getKey().startsWith("#sync")).findFirst()
+        .orElseThrow().getValue();
+    assertEquals(java.util.Set.of(Reason.REV_MISMATCH, Reason.BAD_SIGNATURE),
+        sync.findings().stream().map(Finding::reason).collect(Collectors.toSet()), sync.toString());
+
+    Inverter inverter = inverter(new InMemoryEventLog(1));
+    List<String> refused = new ArrayList<>();
+    try (InverterClient client = InverterClient.builder().baseUrl(ingestUrl(inverter)).token(TOKEN).build()) {
+      for (Frame f : stream) {
+        try {
+          client.postBatch(List.of(f.bytes()));
+        } catch (InverterException e) {
+          refused.add(f.type().orElseThrow() + " " + e.status() + " " + e.error().orElse("?"));
+          assertTrue(e.getMessage().contains("REV_MISMATCH"), e.getMessage());
+        }
+      }
+    }
+    assertEquals(List.of("#sync 400 InvalidCommit"), refused);
+    assertEquals(stream.size() - 1, inverter.metricsText().lines()
+        .filter(l -> l.startsWith("atsync_inverter_last_seq ")).mapToLong(l -> (long) Double.parseDouble(
+            l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow());
+  }
+
   /** The inverter's stream from cursor 0, {@code n} frames, read with this project's subscriber. */
   List<Frame> readAll(Inverter inverter, int n) throws Exception {
     List<Frame> frames = new CopyOnWriteArrayList<>();
@@ -231,7 +298,11 @@ class ReferencePdsTest {
    */
   @Test
   void theReferenceConsumerReadsTheInverterLive(@TempDir Path dir) throws Exception {
-    Inverter inverter = inverter(SqliteEventLog.open(dir, SqliteEventLog.Settings.DEFAULT));
+    // this inverter also checks every commit's signature against the PLC directory
+    VerifyingCheck signatures = new VerifyingCheck(CommitVerifier.builder()
+        .keys(new CachingIdentityResolver(HttpIdentityResolver.builder().plcDirectory(peers.plc()).build()))
+        .withoutChainChecks().withoutSeqCheck().build());
+    Inverter inverter = inverter(SqliteEventLog.open(dir, SqliteEventLog.Settings.DEFAULT), signatures);
     Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(inverter)), TOKEN,
         Forwarder.Mode.SINGLE));
     ReferenceConsumer consumer = closeLater(peers.consume(publicUrl(inverter), 0));
@@ -267,7 +338,7 @@ class ReferencePdsTest {
     CommitVerifier verifier = strictWithSignatures();
     List<String> findings = new CopyOnWriteArrayList<>();
     try (FirehoseSubscriber sub = FirehoseSubscriber.builder(URI.create(publicUrl(inverter)
-        + "/xrpc/com.atproto.sync.subscribeRepos")).cursor(0).lanes(4).handler(f -> {
+        + "/xrpc/com.atproto.sync.subscribeRepos")).cursor(0).lanes(1).handler(f -> {
           Verdict v = verifier.verify(f);
           if (v.status() != Verdict.Status.VALID || !v.findings().isEmpty()) {
             findings.add("seq " + f.seq().orElse(-1) + " " + f.type().orElse("?") + ": " + v);
