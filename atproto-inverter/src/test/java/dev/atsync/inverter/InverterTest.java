@@ -86,17 +86,6 @@ class InverterTest {
     return post(TestEvents.concat(frames), TOKEN);
   }
 
-  static List<Long> seqs(String json) {
-    Matcher m = Pattern.compile("\"seqs\":\\[([0-9,]*)]").matcher(json);
-    assertTrue(m.find(), json);
-    List<Long> out = new ArrayList<>();
-    for (String s : m.group(1).split(",")) {
-      if (!s.isEmpty()) {
-        out.add(Long.parseLong(s));
-      }
-    }
-    return out;
-  }
 
   /** Posts {@code n} single-commit batches for one account; returns the acknowledged seqs. */
   List<Long> postCommits(String did, int n) throws Exception {
@@ -104,7 +93,7 @@ class InverterTest {
     for (int i = 0; i < n; i++) {
       Response r = post(List.of(TestEvents.commit(did, TestEvents.nextRev())));
       assertEquals(200, r.status(), r.body());
-      acked.addAll(seqs(r.body()));
+      acked.addAll(TestEvents.seqs(r.body()));
     }
     return acked;
   }
@@ -283,7 +272,7 @@ class InverterTest {
       for (int i = 0; i < 200; i++) {
         Response r = post(List.of(TestEvents.commit(did, TestEvents.nextRev(), 200_000)));
         assertEquals(200, r.status(), r.body());
-        acked.addAll(seqs(r.body()));
+        acked.addAll(TestEvents.seqs(r.body()));
       }
       healthy.await(200, 30);
       assertEquals(acked, healthy.seqs());
@@ -390,7 +379,7 @@ class InverterTest {
     long after = log.lastSeq();
     Response retry = post(body, TOKEN);
     assertEquals(200, retry.status(), retry.body());
-    assertEquals(seqs(first.body()), seqs(retry.body()));
+    assertEquals(TestEvents.seqs(first.body()), TestEvents.seqs(retry.body()));
     assertEquals(after, log.lastSeq());
   }
 

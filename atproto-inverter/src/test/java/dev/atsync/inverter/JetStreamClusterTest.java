@@ -247,7 +247,7 @@ class JetStreamClusterTest {
       for (int attempt = 1; ; attempt++) {
         HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
         if (resp.statusCode() == 200) {
-          return java.util.Optional.of(InverterTest.seqs(resp.body()));
+          return java.util.Optional.of(TestEvents.seqs(resp.body()));
         }
         System.err.println("post to port " + port + " failed (attempt " + attempt + "): " + resp.statusCode() + " "
             + resp.body());

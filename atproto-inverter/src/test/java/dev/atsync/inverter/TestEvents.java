@@ -6,20 +6,23 @@ import dev.atsync.firehose.CommitOp;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Structurally valid events for ingest tests that do not verify commits. */
-final class TestEvents {
+public final class TestEvents {
   private static final char[] S32 = "234567abcdefghijklmnopqrstuvwxyz".toCharArray();
   private static final AtomicLong CLOCK = new AtomicLong(1_700_000_000_000_000L);
-  static final String TIME = "2026-11-23T07:00:00.000Z";
+  public static final String TIME = "2026-11-23T07:00:00.000Z";
 
   private TestEvents() {}
 
   /** A TID (13 base32-sortable characters) from a strictly increasing microsecond counter. */
-  static String nextRev() {
+  public static String nextRev() {
     long v = CLOCK.incrementAndGet() << 10;
     char[] c = new char[13];
     for (int i = 12; i >= 0; i--) {
@@ -30,7 +33,7 @@ final class TestEvents {
   }
 
   /** A did:plc whose 24-character identifier encodes {@code n}. */
-  static String did(int n) {
+  public static String did(int n) {
     char[] c = new char[24];
     java.util.Arrays.fill(c, 'a');
     String a = "abcdefghijklmnopqrstuvwxyz234567";
@@ -40,7 +43,7 @@ final class TestEvents {
     return "did:plc:" + new String(c);
   }
 
-  static Frame commit(String did, String rev, int blockBytes) {
+  public static Frame commit(String did, String rev, int blockBytes) {
     byte[] blocks = new byte[blockBytes];
     for (int i = 0; i < blocks.length; i++) {
       blocks[i] = (byte) (i * 31 + rev.hashCode());
@@ -50,21 +53,36 @@ final class TestEvents {
         List.of(CommitOp.create("app.bsky.feed.post/" + rev, c)), List.of(), Optional.empty(), TIME).toFrame();
   }
 
-  static Frame commit(String did, String rev) {
+  public static Frame commit(String did, String rev) {
     return commit(did, rev, 64);
   }
 
-  static Frame identity(String did) {
+  public static Frame identity(String did) {
     return new IdentityEvent(1, did, TIME, Optional.of("alice.example.com")).toFrame();
   }
 
-  static byte[] concat(List<Frame> frames) {
+  public static byte[] concat(List<Frame> frames) {
     int n = frames.stream().mapToInt(Frame::length).sum();
     byte[] out = new byte[n];
     int o = 0;
     for (Frame f : frames) {
       f.copyTo(out, o);
       o += f.length();
+    }
+    return out;
+  }
+
+  /** The seqs of a {@code POST /events} answer. */
+  public static List<Long> seqs(String json) {
+    Matcher m = Pattern.compile("\"seqs\":\\[([0-9,]*)]").matcher(json);
+    if (!m.find()) {
+      throw new AssertionError("no seqs in " + json);
+    }
+    List<Long> out = new ArrayList<>();
+    for (String s : m.group(1).split(",")) {
+      if (!s.isEmpty()) {
+        out.add(Long.parseLong(s));
+      }
     }
     return out;
   }

@@ -13,23 +13,23 @@ import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
 /** A real WebSocket subscriber that records every frame it receives. */
-final class TestSubscriber extends WebSocketClient {
-  final List<Frame> frames = new CopyOnWriteArrayList<>();
+public final class TestSubscriber extends WebSocketClient {
+  public final List<Frame> frames = new CopyOnWriteArrayList<>();
   final CountDownLatch opened = new CountDownLatch(1);
   final CountDownLatch closed = new CountDownLatch(1);
   volatile Map<String, String> responseHeaders = Map.of();
   volatile int closeCode;
 
-  TestSubscriber(int port, Long cursor) {
+  public TestSubscriber(int port, Long cursor) {
     this(URI.create("ws://127.0.0.1:" + port + "/xrpc/com.atproto.sync.subscribeRepos"
         + (cursor == null ? "" : "?cursor=" + cursor)));
   }
 
-  TestSubscriber(URI uri) {
+  public TestSubscriber(URI uri) {
     super(uri);
   }
 
-  static TestSubscriber connect(int port, Long cursor) throws InterruptedException {
+  public static TestSubscriber connect(int port, Long cursor) throws InterruptedException {
     TestSubscriber s = new TestSubscriber(port, cursor);
     if (!s.connectBlocking(10, TimeUnit.SECONDS)) {
       throw new AssertionError("could not connect");
@@ -69,7 +69,7 @@ final class TestSubscriber extends WebSocketClient {
   }
 
   /** Waits until at least {@code n} frames arrived. */
-  List<Frame> await(int n, long seconds) throws InterruptedException {
+  public List<Frame> await(int n, long seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (frames.size() < n && System.nanoTime() < deadline) {
       Thread.sleep(5);
@@ -80,7 +80,7 @@ final class TestSubscriber extends WebSocketClient {
     return new ArrayList<>(frames);
   }
 
-  List<Long> seqs() {
+  public List<Long> seqs() {
     List<Long> out = new ArrayList<>();
     for (Frame f : frames) {
       f.seq().ifPresent(out::add);

@@ -1,9 +1,12 @@
-package dev.atsync.inverter;
+package dev.atsync.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atsync.firehose.Frame;
+import dev.atsync.inverter.FreePorts;
+import dev.atsync.inverter.TestEvents;
+import dev.atsync.inverter.TestSubscriber;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,7 +87,7 @@ class StandaloneCrashTest {
                   .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(5))
                   .POST(HttpRequest.BodyPublishers.ofByteArray(f.bytes())).build(), HttpResponse.BodyHandlers.ofString());
               if (r.statusCode() == 200) {
-                acked.put(InverterTest.seqs(r.body()).get(0), f.bytes());
+                acked.put(TestEvents.seqs(r.body()).get(0), f.bytes());
               }
             } catch (IOException e) {
               // the server died mid-request: this post was never acknowledged

@@ -1,4 +1,4 @@
-package dev.atsync.inverter;
+package dev.atsync.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atsync.firehose.identity.CachingIdentityResolver;
 import dev.atsync.firehose.verify.KeySource;
+import dev.atsync.inverter.EventCheck;
+import dev.atsync.inverter.Inverter;
+import dev.atsync.inverter.TestSubscriber;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

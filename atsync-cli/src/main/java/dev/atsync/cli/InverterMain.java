@@ -1,5 +1,8 @@
-package dev.atsync.inverter;
+package dev.atsync.cli;
 
+import dev.atsync.inverter.EventCheck;
+import dev.atsync.inverter.Inverter;
+import dev.atsync.inverter.VerifyingCheck;
 import dev.atsync.inverter.log.EventLog;
 import java.io.IOException;
 import java.io.PrintStream;

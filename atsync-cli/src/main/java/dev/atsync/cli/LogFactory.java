@@ -1,4 +1,4 @@
-package dev.atsync.inverter;
+package dev.atsync.cli;
 
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.InMemoryEventLog;
