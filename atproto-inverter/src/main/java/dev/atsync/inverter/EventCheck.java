@@ -17,7 +17,8 @@ public interface EventCheck {
    * Checks one event of a batch.
    *
    * @param index the frame's index within its batch, for error details
-   * @throws IngestRejectedException to refuse the whole batch
+   * @throws dev.atsync.firehose.ingest.IngestException to refuse the whole batch (for example
+   *     {@link dev.atsync.firehose.ingest.IngestError#INVALID_COMMIT} naming the frame)
    */
   void check(int index, Frame frame, StreamEvent event);
 }

@@ -107,7 +107,8 @@ public final class Inverter implements AutoCloseable {
    * Publishes one or more concatenated event-stream frames, exactly as a {@code POST /events}
    * body, and returns their seqs once they are durable.
    *
-   * @throws IngestRejectedException if any frame is refused (then nothing is stored)
+   * @throws dev.atsync.firehose.ingest.IngestException if any frame is refused or the log cannot
+   *     store them (then nothing is stored)
    */
   public List<Long> publish(byte[] frames) {
     requireOpen();

@@ -2,6 +2,9 @@ package dev.atsync.inverter;
 
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.StreamEvent;
+import dev.atsync.firehose.ingest.IngestError;
+import dev.atsync.firehose.ingest.IngestException;
+import dev.atsync.firehose.ingest.IngestProtocol;
 import dev.atsync.firehose.verify.CommitVerifier;
 import dev.atsync.firehose.verify.Finding;
 import dev.atsync.firehose.verify.Verdict;
@@ -44,8 +47,8 @@ public final class VerifyingCheck implements EventCheck {
     }
     Finding f = v.cause().orElseThrow();
     Map<String, Object> details = new LinkedHashMap<>();
-    details.put("frame", index);
-    details.put("reason", f.reason().name());
-    throw new IngestRejectedException(400, "InvalidCommit", "frame " + index + ": " + f, details);
+    details.put(IngestProtocol.FRAME, index);
+    details.put(IngestProtocol.REASON, f.reason().name());
+    throw new IngestException(IngestError.INVALID_COMMIT, "frame " + index + ": " + f, details);
   }
 }

@@ -72,9 +72,15 @@ class InverterTest {
   record Response(int status, String body) {}
 
   Response post(byte[] body, String token) throws Exception {
+    return post(body, token, "application/vnd.ipld.dag-cbor");
+  }
+
+  Response post(byte[] body, String token, String contentType) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + inverter.ingestPort().orElseThrow()
-        + "/events")).POST(HttpRequest.BodyPublishers.ofByteArray(body))
-        .header("Content-Type", "application/vnd.ipld.dag-cbor");
+        + "/events")).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
@@ -309,12 +315,28 @@ class InverterTest {
     long before = log.lastSeq();
     Response missing = post(body, null);
     assertEquals(401, missing.status());
-    assertTrue(missing.body().contains("AuthRequired"), missing.body());
+    assertTrue(missing.body().contains("AuthenticationRequired"), missing.body());
     Response wrong = post(body, "wrong-token-0123456789abcdef");
     assertEquals(401, wrong.status());
     assertTrue(wrong.body().contains("InvalidToken"), wrong.body());
     assertFalse(wrong.body().contains(TOKEN));
     assertEquals(before, log.lastSeq());
+  }
+
+  @Test
+  void acceptsOnlyTheDocumentedContentType() throws Exception {
+    start(b -> b);
+    byte[] body = TestEvents.concat(List.of(TestEvents.commit(TestEvents.did(2), TestEvents.nextRev())));
+    long before = log.lastSeq();
+    for (String type : java.util.Arrays.asList(null, "application/octet-stream", "application/vnd.ipld.dag-cbor-x",
+        "application/json", "")) {
+      Response r = post(body, TOKEN, type);
+      assertEquals(415, r.status(), "Content-Type " + type + ": " + r.body());
+      assertTrue(r.body().contains("UnsupportedMediaType"), r.body());
+    }
+    assertEquals(before, log.lastSeq());
+    assertEquals(200, post(body, TOKEN, "Application/VND.ipld.dag-cbor; charset=binary").status());
+    assertEquals(before + 1, log.lastSeq());
   }
 
   @Test
@@ -425,10 +447,10 @@ class InverterTest {
     // the same bytes again are a retry: same seq, nothing stored
     assertEquals(seqs, inverter.publish(List.of(TestEvents.commit(did, rev))));
     // a different commit with the same rev is stale
-    IngestRejectedException e = org.junit.jupiter.api.Assertions.assertThrows(IngestRejectedException.class,
+    dev.atsync.firehose.ingest.IngestException e = org.junit.jupiter.api.Assertions.assertThrows(dev.atsync.firehose.ingest.IngestException.class,
         () -> inverter.publish(List.of(TestEvents.commit(did, rev, 65))));
     assertEquals(409, e.status());
-    assertEquals("StaleRev", e.error());
+    assertEquals("StaleRev", e.errorName());
     Set<Long> distinct = new HashSet<>(s.seqs());
     assertEquals(1, distinct.size());
   }

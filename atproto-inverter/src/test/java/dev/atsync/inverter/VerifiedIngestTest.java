@@ -55,12 +55,12 @@ class VerifiedIngestTest {
           post("x")))), 1, Instant.now());
       CommitEvent wrongPrev = new CommitEvent(1, false, false, next.repo(), next.commit(), next.rev(), next.since(),
           next.blocks(), next.ops(), next.blobs(), Optional.of(next.commit()), next.time());
-      IngestRejectedException e = assertThrows(IngestRejectedException.class,
+      dev.atsync.firehose.ingest.IngestException e = assertThrows(dev.atsync.firehose.ingest.IngestException.class,
           () -> inv.publish(List.of(next.toFrame(), wrongPrev.toFrame())));
       assertEquals(400, e.status());
-      assertEquals("InvalidCommit", e.error());
-      assertEquals(Optional.of(1), e.frameIndex());
-      assertEquals("INVERSION_MISMATCH", e.details().get("reason"));
+      assertEquals("InvalidCommit", e.errorName());
+      assertEquals(java.util.OptionalInt.of(1), e.frameIndex());
+      assertEquals("INVERSION_MISMATCH", e.reason().orElseThrow());
       assertTrue(e.getMessage().contains("prevData"), e.getMessage());
       assertEquals(5, inv.publish(List.of(Frame.decode(next.toFrame().bytes()))).get(0) - 1);
     }
@@ -77,10 +77,10 @@ class VerifiedIngestTest {
     try (Inverter inv = inverter(check)) {
       inv.publish(List.of(CommitEvent.of(honest.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "a"),
           post("a")))), 1, Instant.now()).toFrame()));
-      IngestRejectedException e = assertThrows(IngestRejectedException.class, () -> inv.publish(List.of(
+      dev.atsync.firehose.ingest.IngestException e = assertThrows(dev.atsync.firehose.ingest.IngestException.class, () -> inv.publish(List.of(
           CommitEvent.of(forger.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "b"), post("b")))), 1,
               Instant.now()).toFrame())));
-      assertEquals("BAD_SIGNATURE", e.details().get("reason"));
+      assertEquals("BAD_SIGNATURE", e.reason().orElseThrow());
     }
   }
 
@@ -125,10 +125,10 @@ class VerifiedIngestTest {
       // the verifier finds the retry stale (IGNORED), not invalid; the log answers it with its seq
       assertEquals(List.of(1L), inv.publish(List.of(commits.get(0).toFrame())));
       // an older commit that is not a retry (other bytes): the log refuses it as stale
-      IngestRejectedException stale = assertThrows(IngestRejectedException.class,
+      dev.atsync.firehose.ingest.IngestException stale = assertThrows(dev.atsync.firehose.ingest.IngestException.class,
           () -> inv.publish(List.of(commits.get(0).withSeq(99).toFrame())));
       assertEquals(409, stale.status(), stale.toString());
-      assertEquals("StaleRev", stale.error());
+      assertEquals("StaleRev", stale.errorName());
     }
   }
 }

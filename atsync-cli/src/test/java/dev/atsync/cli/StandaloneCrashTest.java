@@ -84,7 +84,8 @@ class StandaloneCrashTest {
             Frame f = TestEvents.commit(did, TestEvents.nextRev(), 300);
             try {
               HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ingest + "/events"))
-                  .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(5))
+                  .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/vnd.ipld.dag-cbor")
+                  .timeout(Duration.ofSeconds(5))
                   .POST(HttpRequest.BodyPublishers.ofByteArray(f.bytes())).build(), HttpResponse.BodyHandlers.ofString());
               if (r.statusCode() == 200) {
                 acked.put(TestEvents.seqs(r.body()).get(0), f.bytes());

@@ -6,8 +6,10 @@ import dev.atsync.firehose.FrameLimits;
 import dev.atsync.firehose.InvalidFrameException;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.Violation;
+import dev.atsync.firehose.ingest.IngestError;
+import dev.atsync.firehose.ingest.IngestException;
+import dev.atsync.firehose.ingest.IngestProtocol;
 import dev.atsync.inverter.EventCheck;
-import dev.atsync.inverter.IngestRejectedException;
 import dev.atsync.inverter.log.AppendResult;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.LogEvent;
@@ -19,6 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one path every event takes into the log, from HTTP and from the in-process API: decode the
@@ -26,6 +30,7 @@ import java.util.concurrent.atomic.LongAdder;
  * whole batch atomically. Any refusal names the frame and stores nothing.
  */
 public final class IngestPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestPipeline.class);
   private static final Set<String> ACCOUNT_EVENTS = Set.of("#commit", "#sync", "#identity", "#account");
 
   private final EventLog log;
@@ -53,7 +58,7 @@ public final class IngestPipeline {
   /** Decodes a request body of concatenated frames and ingests them. */
   public List<Long> ingest(byte[] body) {
     if (body.length == 0) {
-      throw reject(400, "InvalidFrame", "request body is empty; expected one or more event-stream frames", -1);
+      throw reject(IngestError.INVALID_FRAME, "request body is empty; expected one or more event-stream frames", -1);
     }
     List<Frame> frames;
     try {
@@ -67,21 +72,21 @@ public final class IngestPipeline {
   /** Checks and appends already-decoded frames; the seqs come back in input order. */
   public List<Long> ingest(List<Frame> frames) {
     if (frames.isEmpty()) {
-      throw reject(400, "InvalidFrame", "no frames to ingest", -1);
+      throw reject(IngestError.INVALID_FRAME, "no frames to ingest", -1);
     }
     if (frames.size() > maxFramesPerBatch) {
-      throw reject(413, "PayloadTooLarge", frames.size() + " frames exceed the limit of " + maxFramesPerBatch
+      throw reject(IngestError.PAYLOAD_TOO_LARGE, frames.size() + " frames exceed the limit of " + maxFramesPerBatch
           + " per request", -1);
     }
     List<LogEvent> events = new ArrayList<>(frames.size());
     for (int i = 0; i < frames.size(); i++) {
       Frame f = frames.get(i);
       if (f.isError()) {
-        throw reject(400, "InvalidFrame", "error frames (op -1) cannot be ingested", i);
+        throw reject(IngestError.INVALID_FRAME, "error frames (op -1) cannot be ingested", i);
       }
       String type = f.type().orElseThrow();
       if (!ACCOUNT_EVENTS.contains(type)) {
-        throw reject(400, "InvalidFrame", "message type " + type
+        throw reject(IngestError.INVALID_FRAME, "message type " + type
             + " cannot be ingested (expected #commit, #sync, #identity or #account)", i);
       }
       StreamEvent event;
@@ -95,12 +100,12 @@ public final class IngestPipeline {
         Violation v = violations.get(0);
         boolean size = v.kind() == Violation.Kind.LIMIT;
         Map<String, Object> d = details(i);
-        d.put("field", v.field());
-        throw new IngestRejectedException(size ? 413 : 400, size ? "PayloadTooLarge" : "InvalidFrame",
-            "frame " + i + ": " + v, d);
+        d.put(IngestProtocol.FIELD, v.field());
+        throw count(new IngestException(size ? IngestError.PAYLOAD_TOO_LARGE : IngestError.INVALID_FRAME,
+            "frame " + i + ": " + v, d));
       }
       if (f.seq().isEmpty()) {
-        throw reject(400, "InvalidFrame", "frame has no integer seq to replace", i);
+        throw reject(IngestError.INVALID_FRAME, "frame has no integer seq to replace", i);
       }
       check.check(i, f, event);
       Optional<String> rev = f.rev().filter(r -> type.equals("#commit") || type.equals("#sync"));
@@ -111,44 +116,51 @@ public final class IngestPipeline {
       r = log.append(events);
     } catch (StaleRevException e) {
       Map<String, Object> d = new LinkedHashMap<>();
-      d.put("did", e.did());
-      d.put("rev", e.offeredRev());
-      d.put("currentRev", e.currentRev().orElse(null));
-      metrics.counter("atsync_inverter_ingest_rejected_total", "Ingest requests refused", "error", "StaleRev")
-          .increment();
-      throw new IngestRejectedException(409, "StaleRev", e.getMessage(), d, e);
+      d.put(IngestProtocol.DID, e.did());
+      d.put(IngestProtocol.REV, e.offeredRev());
+      e.currentRev().ifPresent(current -> d.put(IngestProtocol.CURRENT_REV, current));
+      throw count(new IngestException(IngestError.STALE_REV, e.getMessage(), d, e));
+    } catch (RuntimeException e) {
+      // the log could not store the batch, and stored none of it: the poster retries
+      LOG.warn("ingest of {} events failed, answered Unavailable: {}", events.size(), e.toString());
+      throw count(new IngestException(IngestError.UNAVAILABLE, "events could not be stored; retry", Map.of(), e));
     }
     accepted.add(events.size() - r.duplicates());
     duplicates.add(r.duplicates());
     return r.seqs();
   }
 
-  private IngestRejectedException rejectFrame(InvalidFrameException e, int index) {
+  private IngestException rejectFrame(InvalidFrameException e, int index) {
     Map<String, Object> d = details(index);
-    e.field().ifPresent(f -> d.put("field", f));
+    e.field().ifPresent(f -> d.put(IngestProtocol.FIELD, f));
     if (e.offset() >= 0) {
-      d.put("offset", e.offset());
+      d.put(IngestProtocol.OFFSET, e.offset());
     }
     boolean size = e.isOverLimit();
     String msg = (index >= 0 && e.frameIndex() < 0 ? "frame " + index + ": " : "") + e.getMessage();
-    return count(new IngestRejectedException(size ? 413 : 400, size ? "PayloadTooLarge" : "InvalidFrame", msg, d, e));
+    return count(new IngestException(size ? IngestError.PAYLOAD_TOO_LARGE : IngestError.INVALID_FRAME, msg, d, e));
   }
 
-  private IngestRejectedException reject(int status, String error, String message, int index) {
-    return count(new IngestRejectedException(status, error, (index >= 0 ? "frame " + index + ": " : "") + message,
-        details(index)));
+  private IngestException reject(IngestError error, String message, int index) {
+    return count(new IngestException(error, (index >= 0 ? "frame " + index + ": " : "") + message, details(index)));
   }
 
-  private IngestRejectedException count(IngestRejectedException e) {
-    metrics.counter("atsync_inverter_ingest_rejected_total", "Ingest requests refused", "error", e.error())
+  private IngestException count(IngestException e) {
+    metrics.counter("atsync_inverter_ingest_rejected_total", "Ingest requests refused", "error", e.errorName())
         .increment();
     return e;
+  }
+
+  /** Every refusal of the in-process API and the HTTP listener is counted the same way. */
+  public void countRefusal(IngestError error) {
+    metrics.counter("atsync_inverter_ingest_rejected_total", "Ingest requests refused", "error", error.errorName())
+        .increment();
   }
 
   private static Map<String, Object> details(int index) {
     Map<String, Object> d = new LinkedHashMap<>();
     if (index >= 0) {
-      d.put("frame", index);
+      d.put(IngestProtocol.FRAME, index);
     }
     return d;
   }

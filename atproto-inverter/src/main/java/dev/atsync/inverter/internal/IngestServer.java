@@ -2,7 +2,9 @@ package dev.atsync.inverter.internal;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.atsync.inverter.IngestRejectedException;
+import dev.atsync.firehose.ingest.IngestError;
+import dev.atsync.firehose.ingest.IngestException;
+import dev.atsync.firehose.ingest.IngestProtocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestServer.class);
-  private static final String CBOR = "application/vnd.ipld.dag-cbor";
 
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
@@ -73,9 +74,9 @@ public final class IngestServer implements AutoCloseable {
     try (ex) {
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod();
-      if (path.equals("/events")) {
+      if (path.equals(IngestProtocol.PATH)) {
         if (!method.equals("POST")) {
-          error(ex, 405, "MethodNotAllowed", "use POST", Map.of());
+          error(ex, IngestError.METHOD_NOT_ALLOWED, "use POST");
           return;
         }
         events(ex);
@@ -86,7 +87,7 @@ public final class IngestServer implements AutoCloseable {
       } else if (path.equals("/metrics") && method.equals("GET")) {
         respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
       } else {
-        error(ex, 404, "NotFound", "no such endpoint: " + path, Map.of());
+        error(ex, IngestError.NOT_FOUND, "no such endpoint: " + path);
       }
     }
   }
@@ -95,22 +96,21 @@ public final class IngestServer implements AutoCloseable {
     inFlight.incrementAndGet();
     try {
       if (!accepting) {
-        error(ex, 503, "ShuttingDown", "the inverter is shutting down; retry on another node", Map.of());
+        error(ex, IngestError.SHUTTING_DOWN, "the inverter is shutting down; retry on another node");
         return;
       }
       if (!tokens.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
         discard(ex.getRequestBody());
         boolean missing = ex.getRequestHeaders().getFirst("Authorization") == null;
-        count(missing ? "AuthRequired" : "InvalidToken");
-        error(ex, 401, missing ? "AuthRequired" : "InvalidToken",
-            missing ? "an Authorization: Bearer token is required" : "the bearer token is not accepted", Map.of());
+        refuse(ex, missing ? IngestError.AUTHENTICATION_REQUIRED : IngestError.INVALID_TOKEN,
+            missing ? "an Authorization: Bearer token is required" : "the bearer token is not accepted");
         return;
       }
       String type = ex.getRequestHeaders().getFirst("Content-Type");
-      if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith(CBOR)
-          && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/octet-stream")) {
-        count("UnsupportedMediaType");
-        error(ex, 415, "UnsupportedMediaType", "expected Content-Type " + CBOR, Map.of());
+      if (!isCbor(type)) {
+        discard(ex.getRequestBody());
+        refuse(ex, IngestError.UNSUPPORTED_MEDIA_TYPE, "expected Content-Type " + IngestProtocol.CONTENT_TYPE
+            + ", got " + (type == null ? "none" : type));
         return;
       }
       String declared = ex.getRequestHeaders().getFirst("Content-Length");
@@ -118,30 +118,25 @@ public final class IngestServer implements AutoCloseable {
         try {
           if (Long.parseLong(declared.trim()) > maxBodyBytes) {
             discard(ex.getRequestBody());
-            count("PayloadTooLarge");
-            error(ex, 413, "PayloadTooLarge", "body exceeds " + maxBodyBytes + " bytes", Map.of());
+            refuse(ex, IngestError.PAYLOAD_TOO_LARGE, "body exceeds " + maxBodyBytes + " bytes");
             return;
           }
         } catch (NumberFormatException e) {
-          error(ex, 400, "InvalidRequest", "malformed Content-Length", Map.of());
+          refuse(ex, IngestError.INVALID_REQUEST, "malformed Content-Length");
           return;
         }
       }
       byte[] body = readBounded(ex.getRequestBody(), maxBodyBytes);
       if (body == null) {
         discard(ex.getRequestBody());
-        count("PayloadTooLarge");
-        error(ex, 413, "PayloadTooLarge", "body exceeds " + maxBodyBytes + " bytes", Map.of());
+        refuse(ex, IngestError.PAYLOAD_TOO_LARGE, "body exceeds " + maxBodyBytes + " bytes");
         return;
       }
       try {
         List<Long> seqs = pipeline.ingest(body);
-        respond(ex, 200, "application/json", Json.write(Map.of("seqs", seqs)));
-      } catch (IngestRejectedException e) {
-        error(ex, e.status(), e.error(), e.getMessage(), e.details());
-      } catch (RuntimeException e) {
-        LOG.error("ingest failed", e);
-        error(ex, 503, "Unavailable", "events could not be stored; retry", Map.of());
+        respond(ex, 200, "application/json", IngestProtocol.acceptedBody(seqs));
+      } catch (IngestException e) {
+        respond(ex, e.status(), "application/json", IngestProtocol.errorBody(e));
       }
     } finally {
       inFlight.decrementAndGet();
@@ -165,8 +160,19 @@ public final class IngestServer implements AutoCloseable {
     }
   }
 
-  private void count(String error) {
-    metrics.counter("atsync_inverter_ingest_rejected_total", "Ingest requests refused", "error", error).increment();
+  /** The media type without parameters must be the protocol's; nothing else is guessed at. */
+  static boolean isCbor(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int semi = contentType.indexOf(';');
+    String bare = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
+    return bare.equalsIgnoreCase(IngestProtocol.CONTENT_TYPE);
+  }
+
+  private void refuse(HttpExchange ex, IngestError error, String message) throws IOException {
+    pipeline.countRefusal(error);
+    error(ex, error, message);
   }
 
   /** Reads at most {@code max} bytes; {@code null} if the stream holds more. */
@@ -185,17 +191,16 @@ public final class IngestServer implements AutoCloseable {
     return out.toByteArray();
   }
 
-  private static void error(HttpExchange ex, int status, String error, String message, Map<String, Object> details)
-      throws IOException {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("error", error);
-    body.put("message", message);
-    body.putAll(details);
-    respond(ex, status, "application/json", Json.write(body));
+  private static void error(HttpExchange ex, IngestError error, String message) throws IOException {
+    respond(ex, error.status(), "application/json", IngestProtocol.errorBody(new IngestException(error, message,
+        Map.of())));
   }
 
   private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
-    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    respond(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void respond(HttpExchange ex, int status, String type, byte[] b) throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     ex.getResponseHeaders().set("Cache-Control", "no-store");
     boolean head = ex.getRequestMethod().equals("HEAD");

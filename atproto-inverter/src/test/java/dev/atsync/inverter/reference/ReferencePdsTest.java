@@ -11,6 +11,7 @@ import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.identity.CachingIdentityResolver;
 import dev.atsync.firehose.identity.HttpIdentityResolver;
 import dev.atsync.firehose.subscribe.FirehoseSubscriber;
+import dev.atsync.firehose.ingest.IngestException;
 import dev.atsync.firehose.verify.CommitVerifier;
 import dev.atsync.firehose.verify.Finding;
 import dev.atsync.firehose.verify.Policy;
@@ -24,7 +25,6 @@ import dev.atsync.inverter.log.JetStreamEventLog;
 import dev.atsync.inverter.log.JetStreamNatsCluster;
 import dev.atsync.inverter.log.SqliteEventLog;
 import dev.atsync.relay.ingest.InverterClient;
-import dev.atsync.relay.ingest.InverterException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -268,9 +268,9 @@ class ReferencePdsTest {
       for (Frame f : stream) {
         try {
           client.postBatch(List.of(f.bytes()));
-        } catch (InverterException e) {
-          refused.add(f.type().orElseThrow() + " " + e.status() + " " + e.error().orElse("?"));
-          assertTrue(e.getMessage().contains("REV_MISMATCH"), e.getMessage());
+        } catch (IngestException e) {
+          refused.add(f.type().orElseThrow() + " " + e.status() + " " + e.errorName());
+          assertEquals("REV_MISMATCH", e.reason().orElseThrow(), e.toString());
         }
       }
     }

@@ -1,7 +1,8 @@
 package dev.atsync.relay.ingest;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atsync.firehose.ingest.IngestError;
+import dev.atsync.firehose.ingest.IngestException;
+import dev.atsync.firehose.ingest.IngestProtocol;
 import dev.atsync.relay.RetryPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -36,8 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InverterClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InverterClient.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_RESPONSE = 1 << 20;
 
   private final URI events;
   private final String token;
@@ -56,7 +56,7 @@ public final class InverterClient implements AutoCloseable {
   private record Pending(byte[] frame, CompletableFuture<Long> future) {}
 
   private InverterClient(Builder b) {
-    this.events = URI.create(b.baseUrl.toString().replaceAll("/+$", "") + "/events");
+    this.events = URI.create(b.baseUrl.toString().replaceAll("/+$", "") + IngestProtocol.PATH);
     this.token = b.token;
     this.requestTimeout = b.requestTimeout;
     this.retry = b.retry;
@@ -76,7 +76,7 @@ public final class InverterClient implements AutoCloseable {
 
   /**
    * Queues one frame; completes with its sequence number once durable, or exceptionally with an
-   * {@link InverterException}.
+   * {@link IngestException}.
    */
   public CompletableFuture<Long> publish(byte[] frame) {
     Objects.requireNonNull(frame, "frame");
@@ -124,7 +124,8 @@ public final class InverterClient implements AutoCloseable {
         }
         log.warn("inverter batch of {} failed ({}); failing {} queued frames after it", batch.size(), e.getMessage(), dropped.size());
         for (Pending p : batch) p.future.completeExceptionally(e);
-        InverterException after = new InverterException(0, "PrecedingFrameFailed", "an earlier frame failed", e);
+        IngestException after = new IngestException(IngestError.PRECEDING_FRAME_FAILED, "an earlier frame failed",
+            Map.of(), e);
         for (Pending p : dropped) p.future.completeExceptionally(after);
       }
     }
@@ -134,14 +135,14 @@ public final class InverterClient implements AutoCloseable {
    * Posts frames synchronously, in order, returning one seq per frame. A 413 for several frames
    * is retried as two halves (recursively); a single frame with 413 fails.
    *
-   * @throws InverterException (or a subclass) when the inverter refuses or stays unreachable
+   * @throws IngestException when the inverter refuses the frames or stays unreachable
    */
   public List<Long> postBatch(List<byte[]> frames) {
     if (frames.isEmpty()) return List.of();
     try {
       return postOnce(frames);
-    } catch (InverterException e) {
-      if (e.status() != 413 || frames.size() < 2) throw e;
+    } catch (IngestException e) {
+      if (e.error() != IngestError.PAYLOAD_TOO_LARGE || frames.size() < 2) throw e;
       int mid = frames.size() / 2;
       log.debug("413 for {} frames; splitting", frames.size());
       List<Long> out = new ArrayList<>(postBatch(frames.subList(0, mid)));
@@ -155,25 +156,23 @@ public final class InverterClient implements AutoCloseable {
     for (byte[] f : frames) body.writeBytes(f);
     HttpRequest req = HttpRequest.newBuilder(events).timeout(requestTimeout)
         .header("Authorization", "Bearer " + token)
-        .header("Content-Type", "application/vnd.ipld.dag-cbor")
+        .header("Content-Type", IngestProtocol.CONTENT_TYPE)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
     for (int attempt = 1; ; attempt++) {
-      InverterException failure;
+      IngestException failure;
       Duration hint = null;
       try {
         HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        JsonNode n = parse(r.body());
-        if (r.statusCode() == 200) return seqs(n, frames.size());
-        failure = errorOf(r.statusCode(), n);
+        if (r.statusCode() == 200) return IngestProtocol.parseAccepted(r.body(), frames.size());
+        failure = IngestProtocol.parseError(r.statusCode(), r.body());
         hint = RetryPolicy.serverHint(r.headers(), clock.instant()).orElse(null);
       } catch (IOException e) {
-        failure = new InverterException(0, null, e.toString(), e);
+        failure = new IngestException(IngestError.UNREACHABLE, e.toString(), Map.of(), e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new InverterException(0, null, "interrupted", e);
+        throw new IngestException(IngestError.UNREACHABLE, "interrupted", Map.of(), e);
       }
-      boolean retryable = failure.status() == 0 || failure.status() == 408 || failure.status() == 429 || failure.status() >= 500;
-      if (!retryable || attempt >= retry.maxAttempts()) throw failure;
+      if (!failure.retryable() || attempt >= retry.maxAttempts()) throw failure;
       try {
         retry.sleeper().sleep(retry.backoff(attempt, hint));
       } catch (InterruptedException e) {
@@ -181,40 +180,6 @@ public final class InverterClient implements AutoCloseable {
         throw failure;
       }
     }
-  }
-
-  private static JsonNode parse(byte[] body) {
-    if (body.length == 0 || body.length > MAX_RESPONSE) return JSON.createObjectNode();
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      return JSON.createObjectNode();
-    }
-  }
-
-  private static List<Long> seqs(JsonNode n, int expected) {
-    JsonNode arr = n.path("seqs");
-    if (!arr.isArray() || arr.size() != expected) {
-      throw new InverterException(200, null, "response must carry " + expected + " seqs: " + n, null);
-    }
-    List<Long> out = new ArrayList<>(expected);
-    for (JsonNode s : arr) {
-      if (!s.canConvertToLong()) throw new InverterException(200, null, "non-integer seq: " + s, null);
-      out.add(s.asLong());
-    }
-    return List.copyOf(out);
-  }
-
-  private static InverterException errorOf(int status, JsonNode n) {
-    String error = n.path("error").isTextual() ? n.get("error").asText() : null;
-    String message = n.path("message").isTextual() ? n.get("message").asText() : null;
-    if (status == 409 && "StaleRev".equals(error)) {
-      return new StaleRevException(message, n.path("did").asText(null), n.path("rev").asText(null), n.path("currentRev").asText(null));
-    }
-    if (status == 400 && "InvalidFrame".equals(error)) {
-      return new InvalidFrameException(message, n.path("frame").canConvertToInt() ? n.get("frame").asInt() : -1);
-    }
-    return new InverterException(status, error, message, null);
   }
 
   /** Fails frames still queued, lets the in-flight request finish, and stops the worker. */

@@ -2,6 +2,9 @@ package dev.atsync.relay.ingest;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.atsync.firehose.ingest.IngestError;
+import dev.atsync.firehose.ingest.IngestException;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.atsync.relay.RetryPolicy;
@@ -114,9 +117,11 @@ class InverterClientTest {
   void staleRevSurfacedNotRetried() {
     handler = (ex, body, call) -> send(ex, 409, "{\"error\":\"StaleRev\",\"message\":\"old\",\"did\":\"did:plc:a\",\"rev\":\"3k1\",\"currentRev\":\"3k2\"}");
     try (InverterClient c = client(10)) {
-      StaleRevException e = assertThrows(StaleRevException.class, () -> c.postBatch(frames(1)));
-      assertEquals("did:plc:a", e.did());
-      assertEquals("3k2", e.currentRev());
+      IngestException e = assertThrows(IngestException.class, () -> c.postBatch(frames(1)));
+      assertEquals(IngestError.STALE_REV, e.error());
+      assertEquals("did:plc:a", e.did().orElseThrow());
+      assertEquals("3k1", e.rev().orElseThrow());
+      assertEquals("3k2", e.currentRev().orElseThrow());
     }
     assertEquals(1, calls.get());
     assertTrue(sleeps.isEmpty());
@@ -126,8 +131,9 @@ class InverterClientTest {
   void invalidFrameSurfacedNotRetried() {
     handler = (ex, body, call) -> send(ex, 400, "{\"error\":\"InvalidFrame\",\"message\":\"bad header\",\"frame\":1}");
     try (InverterClient c = client(10)) {
-      InvalidFrameException e = assertThrows(InvalidFrameException.class, () -> c.postBatch(frames(2)));
-      assertEquals(1, e.frameIndex());
+      IngestException e = assertThrows(IngestException.class, () -> c.postBatch(frames(2)));
+      assertEquals(IngestError.INVALID_FRAME, e.error());
+      assertEquals(1, e.frameIndex().orElseThrow());
     }
     assertEquals(1, calls.get());
   }
@@ -160,7 +166,8 @@ class InverterClientTest {
 
     handler = (ex, body, call) -> send(ex, 413, "{\"error\":\"PayloadTooLarge\"}");
     try (InverterClient c = client(10)) {
-      InverterException e = assertThrows(InverterException.class, () -> c.postBatch(frames(1)));
+      IngestException e = assertThrows(IngestException.class, () -> c.postBatch(frames(1)));
+      assertEquals(IngestError.PAYLOAD_TOO_LARGE, e.error());
       assertEquals(413, e.status());
     }
   }
@@ -177,9 +184,9 @@ class InverterClientTest {
       CompletableFuture<Long> second = c.publish(new byte[] {2});
       release.countDown();
       ExecutionException e1 = assertThrows(ExecutionException.class, () -> first.get(5, TimeUnit.SECONDS));
-      assertEquals(401, ((InverterException) e1.getCause()).status());
+      assertEquals(IngestError.INVALID_TOKEN, ((IngestException) e1.getCause()).error());
       ExecutionException e2 = assertThrows(ExecutionException.class, () -> second.get(5, TimeUnit.SECONDS));
-      assertEquals("PrecedingFrameFailed", ((InverterException) e2.getCause()).error().orElseThrow());
+      assertEquals(IngestError.PRECEDING_FRAME_FAILED, ((IngestException) e2.getCause()).error());
     }
     assertEquals(1, calls.get());
   }
