@@ -2,6 +2,7 @@ package dev.atsync.inverter;
 
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.FrameLimits;
+import dev.atsync.firehose.StreamEvent;
 import dev.atsync.inverter.internal.Fanout;
 import dev.atsync.inverter.internal.IngestPipeline;
 import dev.atsync.inverter.internal.IngestServer;
@@ -31,12 +32,12 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (Inverter inverter = Inverter.builder()
- *     .log(SqliteEventLog.open(dataDir, LogSettings.DEFAULT))
+ *     .log(EventLog.over(SqliteEventStore.open(dataDir, SqliteEventStore.Settings.DEFAULT)))
  *     .publicAddress(new InetSocketAddress(2470))
  *     .ingestTokens(List.of(token))
  *     .build()
  *     .start()) {
- *   List<Long> seqs = inverter.publish(frameBytes);   // or POST /events on 127.0.0.1:2471
+ *   List<Long> seqs = inverter.publish(commitEvent);   // or POST /events on 127.0.0.1:2471
  * }
  * }</pre>
  *
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
 public final class Inverter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Inverter.class);
 
-  private final Builder config;
+  private final Config config;
   private final EventLog log;
   private final Metrics metrics = new Metrics();
   private final IngestPipeline pipeline;
@@ -55,15 +56,19 @@ public final class Inverter implements AutoCloseable {
   private volatile boolean started;
   private volatile boolean closed;
 
+  /** What the builder said, copied at {@link Builder#build()}: later changes to the builder do not reach here. */
+  private record Config(InetSocketAddress ingestAddress, List<String> tokens, long maxBodyBytes,
+      Duration drainTimeout) {}
+
   private Inverter(Builder b) {
-    this.config = b;
+    this.config = new Config(b.ingestAddress, List.copyOf(b.tokens), b.maxBodyBytes, b.drainTimeout);
     this.log = Objects.requireNonNull(b.log, "log");
     this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, metrics);
     SubscriberSettings s = new SubscriberSettings(b.maxSubscribers, b.futureCursorLive, b.maxQueuedBytes,
         b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames);
     this.fanout = new Fanout(log, s, metrics);
     this.streamServer = new StreamServer(b.publicAddress, log, fanout, s);
-    for (java.util.function.IntConsumer l : b.subscriberListeners) {
+    for (java.util.function.IntConsumer l : List.copyOf(b.subscriberListeners)) {
       fanout.onCountChanged(l);
     }
     metrics.gauge("atsync_inverter_last_seq", "Highest seq assigned", log::lastSeq);
@@ -88,13 +93,13 @@ public final class Inverter implements AutoCloseable {
     started = true;
     fanout.start();
     streamServer.startAndWait();
-    if (config.ingestAddress != null) {
+    if (config.ingestAddress() != null) {
       try {
-        ingestServer = new IngestServer(config.ingestAddress, pipeline, new TokenSet(config.tokens),
-            config.maxBodyBytes, metrics, this::health);
+        ingestServer = new IngestServer(config.ingestAddress(), pipeline, new TokenSet(config.tokens()),
+            config.maxBodyBytes(), metrics, this::health);
       } catch (IOException e) {
         close();
-        throw new UncheckedIOException("ingest listener failed to bind " + config.ingestAddress, e);
+        throw new UncheckedIOException("ingest listener failed to bind " + config.ingestAddress(), e);
       }
       ingestServer.start();
     }
@@ -119,6 +124,18 @@ public final class Inverter implements AutoCloseable {
   public List<Long> publish(List<Frame> frames) {
     requireOpen();
     return pipeline.ingest(frames);
+  }
+
+  /**
+   * Publishes events as one batch, each as its frame; an event's own {@code seq} is ignored (the
+   * inverter assigns one, returned in order). See {@link #publish(byte[])}.
+   */
+  public List<Long> publish(StreamEvent... events) {
+    List<Frame> frames = new ArrayList<>(events.length);
+    for (StreamEvent e : events) {
+      frames.add(e.toFrame());
+    }
+    return publish(frames);
   }
 
   private void requireOpen() {
@@ -169,13 +186,13 @@ public final class Inverter implements AutoCloseable {
       ingestServer.close();
     }
     fanout.wake();
-    long deadline = System.currentTimeMillis() + config.drainTimeout.toMillis();
+    long deadline = System.currentTimeMillis() + config.drainTimeout().toMillis();
     while (System.currentTimeMillis() < deadline && fanout.tailSeq() < log.lastSeq()) {
       sleep(10);
     }
     fanout.close();
     try {
-      streamServer.stop((int) Math.max(1000, config.drainTimeout.toMillis()), "server shutting down");
+      streamServer.stop((int) Math.max(1000, config.drainTimeout().toMillis()), "server shutting down");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atsync.firehose.Frame;
-import dev.atsync.inverter.log.JetStreamEventLog;
+import dev.atsync.inverter.log.EventLog;
+import dev.atsync.inverter.log.EventLogException;
+import dev.atsync.inverter.log.jetstream.JetStreamEventStore;
+import dev.atsync.inverter.log.jetstream.JetStreamSettings;
 import dev.atsync.inverter.log.JetStreamNatsCluster;
 import dev.atsync.inverter.log.LoggedEvent;
 import java.net.InetSocketAddress;
@@ -25,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The multi-node deployment on 127.0.0.1: three nats-server processes in one JetStream cluster
- * and two in-process inverter nodes, each with its own JetStreamEventLog on one R3 stream.
+ * and two in-process inverter nodes, each with its own JetStreamEventStore on one R3 stream.
  */
 class JetStreamClusterTest {
   static final String TOKEN = "cluster-token-0123456789abcdef";
@@ -33,7 +36,7 @@ class JetStreamClusterTest {
   private static final AtomicInteger STREAMS = new AtomicInteger();
 
   JetStreamNatsCluster nats;
-  JetStreamEventLog.Settings settings;
+  JetStreamSettings settings;
   final Inverter[] nodes = new Inverter[2];
   final List<TestSubscriber> subscribers = new ArrayList<>();
 
@@ -41,11 +44,11 @@ class JetStreamClusterTest {
   void start() throws Exception {
     nats = JetStreamNatsCluster.start(3);
     int n = STREAMS.incrementAndGet();
-    settings = JetStreamEventLog.Settings.of(nats.url(0)).withUrls(nats.urls()).withStream("c" + n, "c" + n + ".ev")
+    settings = JetStreamSettings.of(nats.url(0)).withUrls(nats.urls()).withStream("c" + n, "c" + n + ".ev")
         .withReplicas(3).withSeqFloor(10_000);
     for (int i = 0; i < 2; i++) {
       nodes[i] = Inverter.builder()
-          .log(JetStreamEventLog.connect(settings))
+          .log(EventLog.over(JetStreamEventStore.connect(settings)))
           .publicAddress(new InetSocketAddress("127.0.0.1", 0))
           .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
           .ingestTokens(List.of(TOKEN))
@@ -83,12 +86,12 @@ class JetStreamClusterTest {
 
 
   /** After losing a server, the cluster re-elects leaders; a new connection may time out meanwhile. */
-  static JetStreamEventLog connectWithin(JetStreamEventLog.Settings s, int seconds) throws InterruptedException {
+  static EventLog connectWithin(JetStreamSettings s, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     while (true) {
       try {
-        return JetStreamEventLog.connect(s);
-      } catch (java.io.UncheckedIOException e) {
+        return EventLog.over(JetStreamEventStore.connect(s));
+      } catch (EventLogException e) {
         if (System.nanoTime() > deadline) {
           throw e;
         }
@@ -123,7 +126,7 @@ class JetStreamClusterTest {
 
   @Test
   void onAReplicatedStreamARetryAfterANewerRevIsADuplicateAndAnOlderRevIsStale() {
-    try (JetStreamEventLog log = JetStreamEventLog.connect(settings)) {
+    try (EventLog log = EventLog.over(JetStreamEventStore.connect(settings))) {
       String did = TestEvents.did(77);
       String older = TestEvents.nextRev();
       Frame first = TestEvents.commit(did, TestEvents.nextRev());
@@ -136,7 +139,8 @@ class JetStreamClusterTest {
   }
 
   static dev.atsync.inverter.log.LogEvent event(Frame f) {
-    return new dev.atsync.inverter.log.LogEvent(f.did().orElseThrow(), f.rev(), f.type().orElseThrow(), f.bytes());
+    return new dev.atsync.inverter.log.LogEvent(dev.atsync.syntax.Did.parse(f.did().orElseThrow()),
+        f.rev().map(dev.atsync.syntax.Tid::parse), f.type().orElseThrow(), f.bytes());
   }
 
   @Test
@@ -330,7 +334,7 @@ class JetStreamClusterTest {
     List<Long> sortedAcked = new ArrayList<>(acked.keySet());
     java.util.Collections.sort(sortedAcked);
     assertEquals(sortedAcked, seqsOf(seen).subList(0, 120));
-    try (JetStreamEventLog check = connectWithin(settings.withUrls(List.of(nats.url(1), nats.url(2))), 60)) {
+    try (EventLog check = connectWithin(settings.withUrls(List.of(nats.url(1), nats.url(2))), 60)) {
       List<LoggedEvent> stored = check.readAfter(0, 1000);
       assertEquals(sortedAcked, stored.stream().map(LoggedEvent::seq).toList());
       for (LoggedEvent e : stored) {

@@ -1,7 +1,6 @@
 package dev.atsync.inverter;
 
 import dev.atsync.inverter.log.EventLog;
-import dev.atsync.inverter.log.InMemoryEventLog;
 import dev.atsync.inverter.log.Retention;
 
 /** Logs for the end-to-end tests. */
@@ -9,7 +8,7 @@ final class TestLogs {
   private TestLogs() {}
 
   static EventLog memory() {
-    return new InMemoryEventLog(1);
+    return EventLog.inMemory();
   }
 
   /** Prunes to the newest {@code n} events. */

@@ -14,7 +14,7 @@ import dev.atsync.firehose.IdentityEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.verify.CommitVerifier;
 import dev.atsync.firehose.verify.KeySource;
-import dev.atsync.inverter.log.InMemoryEventLog;
+import dev.atsync.inverter.log.EventLog;
 import dev.atsync.repo.BlockStore;
 import dev.atsync.repo.CommitResult;
 import dev.atsync.repo.RepoPath;
@@ -37,7 +37,7 @@ class VerifiedIngestTest {
   }
 
   Inverter inverter(EventCheck check) {
-    return Inverter.builder().log(new InMemoryEventLog(1)).publicAddress(new InetSocketAddress("127.0.0.1", 0))
+    return Inverter.builder().log(EventLog.inMemory()).publicAddress(new InetSocketAddress("127.0.0.1", 0))
         .inProcessIngestOnly().check(check).build().start();
   }
 

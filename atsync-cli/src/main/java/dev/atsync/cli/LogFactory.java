@@ -1,10 +1,11 @@
 package dev.atsync.cli;
 
 import dev.atsync.inverter.log.EventLog;
-import dev.atsync.inverter.log.InMemoryEventLog;
-import dev.atsync.inverter.log.JetStreamEventLog;
+import dev.atsync.inverter.log.InMemoryEventStore;
 import dev.atsync.inverter.log.Retention;
-import dev.atsync.inverter.log.SqliteEventLog;
+import dev.atsync.inverter.log.jetstream.JetStreamEventStore;
+import dev.atsync.inverter.log.jetstream.JetStreamSettings;
+import dev.atsync.inverter.log.sqlite.SqliteEventStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,16 +28,16 @@ final class LogFactory {
         count > 0 ? OptionalLong.of(count) : OptionalLong.empty());
     switch (kind) {
       case "sqlite":
-        return SqliteEventLog.open(dataDir, new SqliteEventLog.Settings(floor, retention, Duration.ofMinutes(10),
-            Duration.ofSeconds(10)));
+        return EventLog.over(SqliteEventStore.open(dataDir, new SqliteEventStore.Settings(floor, retention,
+            Duration.ofMinutes(10), Duration.ofSeconds(10))));
       case "memory":
-        return new InMemoryEventLog(floor);
+        return EventLog.over(new InMemoryEventStore(floor));
       case "jetstream":
-        return JetStreamEventLog.connect(new JetStreamEventLog.Settings(opts.get("nats-url"),
+        return EventLog.over(JetStreamEventStore.connect(new JetStreamSettings(opts.get("nats-url"),
             InverterMain.one(opts, "nats-stream"), InverterMain.one(opts, "nats-subject"),
             (int) InverterMain.number(opts, "nats-replicas"), retention.maxAge(), retention.maxEvents(),
             Duration.ofMinutes(InverterMain.number(opts, "nats-dedup-minutes")), floor, Duration.ofSeconds(5),
-            100_000));
+            100_000)));
       default:
         throw new IllegalArgumentException("--log must be sqlite, jetstream or memory, got '" + kind + "'");
     }

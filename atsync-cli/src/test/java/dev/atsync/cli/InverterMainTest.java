@@ -67,7 +67,7 @@ class InverterMainTest {
   @Test
   void subscriberCountChangesReachTheHook() throws Exception {
     List<Integer> counts = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try (Inverter inv = Inverter.builder().log(new dev.atsync.inverter.log.InMemoryEventLog(1))
+    try (Inverter inv = Inverter.builder().log(dev.atsync.inverter.log.EventLog.inMemory())
         .publicAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).inProcessIngestOnly()
         .onSubscriberCountChanged(counts::add).build().start()) {
       TestSubscriber s = TestSubscriber.connect(inv.publicPort(), null);

@@ -9,7 +9,7 @@ import dev.atsync.firehose.verify.CommitVerifier;
 import dev.atsync.firehose.verify.KeySource;
 import dev.atsync.firehose.verify.Verdict;
 import dev.atsync.inverter.Inverter;
-import dev.atsync.inverter.log.InMemoryEventLog;
+import dev.atsync.inverter.log.EventLog;
 import dev.atsync.repo.BlockStore;
 import dev.atsync.repo.CommitResult;
 import dev.atsync.repo.RepoPath;
@@ -53,7 +53,7 @@ public final class EmbeddedPds {
     PrivateKey key = PrivateKey.generate(Curve.SECP256K1);
     Repository repo = Repository.create(did, key, BlockStore.inMemory());
     TidClock rkeys = new TidClock();
-    try (Inverter inverter = Inverter.builder().log(new InMemoryEventLog(1))
+    try (Inverter inverter = Inverter.builder().log(EventLog.inMemory())
         .publicAddress(new InetSocketAddress("127.0.0.1", 0)).inProcessIngestOnly().build().start()) {
       LinkedBlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
       WebSocketClient relay = new WebSocketClient(URI.create("ws://127.0.0.1:" + inverter.publicPort()

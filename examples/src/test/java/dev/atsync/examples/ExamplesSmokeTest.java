@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.atsync.inverter.Inverter;
-import dev.atsync.inverter.log.InMemoryEventLog;
+import dev.atsync.inverter.log.EventLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -31,7 +31,7 @@ class ExamplesSmokeTest {
 
   @Test
   void postToAStandaloneInverterWithTheClient() {
-    try (Inverter inv = Inverter.builder().log(new InMemoryEventLog(1))
+    try (Inverter inv = Inverter.builder().log(EventLog.inMemory())
         .publicAddress(new InetSocketAddress("127.0.0.1", 0)).ingestAddress(new InetSocketAddress("127.0.0.1", 0))
         .ingestTokens(List.of(TOKEN)).build().start()) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();

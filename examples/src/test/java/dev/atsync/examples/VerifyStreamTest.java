@@ -8,7 +8,7 @@ import dev.atsync.crypto.Curve;
 import dev.atsync.crypto.PrivateKey;
 import dev.atsync.firehose.CommitEvent;
 import dev.atsync.inverter.Inverter;
-import dev.atsync.inverter.log.InMemoryEventLog;
+import dev.atsync.inverter.log.EventLog;
 import dev.atsync.repo.BlockStore;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
@@ -53,7 +53,7 @@ class VerifyStreamTest {
 
   @Test
   void aValidLiveStreamPasses() {
-    try (Inverter inv = Inverter.builder().log(new InMemoryEventLog(1))
+    try (Inverter inv = Inverter.builder().log(EventLog.inMemory())
         .publicAddress(new InetSocketAddress("127.0.0.1", 0)).inProcessIngestOnly().build().start()) {
       for (CommitEvent e : commits(20)) {
         inv.publish(List.of(e.toFrame()));

@@ -14,6 +14,8 @@ import dev.atsync.inverter.log.AppendResult;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.StaleRevException;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,17 +110,18 @@ public final class IngestPipeline {
         throw reject(IngestError.INVALID_FRAME, "frame has no integer seq to replace", i);
       }
       check.check(i, f, event);
-      Optional<String> rev = f.rev().filter(r -> type.equals("#commit") || type.equals("#sync"));
-      events.add(new LogEvent(f.did().orElseThrow(), rev, type, f.bytes()));
+      // the lexicon checks above passed, so the DID and the rev parse
+      Optional<Tid> rev = f.rev().filter(r -> type.equals("#commit") || type.equals("#sync")).map(Tid::parse);
+      events.add(new LogEvent(Did.parse(f.did().orElseThrow()), rev, type, f.bytes()));
     }
     AppendResult r;
     try {
       r = log.append(events);
     } catch (StaleRevException e) {
       Map<String, Object> d = new LinkedHashMap<>();
-      d.put(IngestProtocol.DID, e.did());
-      d.put(IngestProtocol.REV, e.offeredRev());
-      e.currentRev().ifPresent(current -> d.put(IngestProtocol.CURRENT_REV, current));
+      d.put(IngestProtocol.DID, e.did().toString());
+      d.put(IngestProtocol.REV, e.offeredRev().toString());
+      d.put(IngestProtocol.CURRENT_REV, e.currentRev().toString());
       throw count(new IngestException(IngestError.STALE_REV, e.getMessage(), d, e));
     } catch (RuntimeException e) {
       // the log could not store the batch, and stored none of it: the poster retries

@@ -1,28 +1,44 @@
 package dev.atsync.inverter.log;
 
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * An event to append: the account it is about, its rev (for {@code #commit} and {@code #sync},
- * ordered per account by the rev rule of {@link EventLog}), its message type (which that rule
- * reads), and its frame exactly as received. The
- * frame array is owned by the event after construction (not copied: frames are large and
- * the ingest path hands them over); equality compares the frame by content.
+ * which follow the rev rule of {@link EventLog}), its message type, and its frame exactly as
+ * received. The frame is copied in and out.
  *
  * @param did the account
  * @param rev the rev, for events that carry one
  * @param type the message type, such as {@code #commit}
  * @param frame the event-stream frame, as posted
  */
-public record LogEvent(String did, Optional<String> rev, String type, byte[] frame) {
-  /** Rejects Java nulls. */
+public record LogEvent(Did did, Optional<Tid> rev, String type, byte[] frame) {
+  /** Copies the frame; rejects Java nulls. */
   public LogEvent {
     Objects.requireNonNull(did, "did");
     Objects.requireNonNull(rev, "rev");
     Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(frame, "frame");
+    frame = frame.clone();
+  }
+
+  /** A copy of the frame. */
+  @Override
+  public byte[] frame() {
+    return frame.clone();
+  }
+
+  /** The frame's length in bytes. */
+  public int frameLength() {
+    return frame.length;
+  }
+
+  /** The frame's SHA-256, by which retries are recognised. */
+  public FrameDigest digest() {
+    return FrameDigest.of(frame);
   }
 
   /** Equal when every component is equal, the frame by content. */
@@ -41,6 +57,7 @@ public record LogEvent(String did, Optional<String> rev, String type, byte[] fra
   /** The components, with the frame's length instead of its bytes. */
   @Override
   public String toString() {
-    return "LogEvent[did=" + did + ", rev=" + rev + ", type=" + type + ", frame=" + frame.length + " bytes]";
+    return "LogEvent[did=" + did + ", rev=" + rev.map(Tid::toString).orElse("none") + ", type=" + type + ", frame="
+        + frame.length + " bytes]";
   }
 }

@@ -1,7 +1,9 @@
 package dev.atsync.inverter.log;
 
 import dev.atsync.inverter.InverterException;
-import java.util.Optional;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
+import java.util.Objects;
 
 /**
  * An event that breaks the rev rule of {@link EventLog}: a {@code #commit} whose rev is not above
@@ -10,34 +12,37 @@ import java.util.Optional;
  */
 public final class StaleRevException extends InverterException {
   private static final long serialVersionUID = 1L;
-  private final String did;
-  private final String offeredRev;
-  private final String currentRev;
+  private final Did did;
+  private final Tid offeredRev;
+  private final Tid currentRev;
 
   /**
    * @param did the account
+   * @param type the message type refused
    * @param offeredRev the rev that was refused
    * @param currentRev the account's current rev
    */
-  public StaleRevException(String did, String offeredRev, String currentRev) {
-    super("rev " + offeredRev + " of " + did + " is not after its current rev " + currentRev);
-    this.did = did;
-    this.offeredRev = offeredRev;
-    this.currentRev = currentRev;
+  public StaleRevException(Did did, String type, Tid offeredRev, Tid currentRev) {
+    super(type + " rev " + offeredRev + " of " + did + (offeredRev.equals(currentRev)
+        ? " repeats its current rev" : " is before its current rev " + currentRev)
+        + (RevRule.SYNC.equals(type) ? "" : " (a #commit must be after it)"));
+    this.did = Objects.requireNonNull(did, "did");
+    this.offeredRev = Objects.requireNonNull(offeredRev, "offeredRev");
+    this.currentRev = Objects.requireNonNull(currentRev, "currentRev");
   }
 
   /** The account. */
-  public String did() {
+  public Did did() {
     return did;
   }
 
   /** The refused rev. */
-  public String offeredRev() {
+  public Tid offeredRev() {
     return offeredRev;
   }
 
   /** The account's current rev. */
-  public Optional<String> currentRev() {
-    return Optional.ofNullable(currentRev);
+  public Tid currentRev() {
+    return currentRev;
   }
 }

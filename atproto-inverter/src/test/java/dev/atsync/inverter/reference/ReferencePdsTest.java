@@ -20,10 +20,10 @@ import dev.atsync.firehose.verify.Verdict;
 import dev.atsync.inverter.Inverter;
 import dev.atsync.inverter.VerifyingCheck;
 import dev.atsync.inverter.log.EventLog;
-import dev.atsync.inverter.log.InMemoryEventLog;
-import dev.atsync.inverter.log.JetStreamEventLog;
+import dev.atsync.inverter.log.jetstream.JetStreamEventStore;
+import dev.atsync.inverter.log.jetstream.JetStreamSettings;
 import dev.atsync.inverter.log.JetStreamNatsCluster;
-import dev.atsync.inverter.log.SqliteEventLog;
+import dev.atsync.inverter.log.sqlite.SqliteEventStore;
 import dev.atsync.relay.ingest.InverterClient;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -205,8 +205,8 @@ class ReferencePdsTest {
   @CsvSource({"memory, SINGLE", "memory, BATCHED", "sqlite, SINGLE", "sqlite, BATCHED"})
   void everyFrameIsAcceptedAndServedInOrder(String logKind, Forwarder.Mode mode, @TempDir Path dir)
       throws Exception {
-    EventLog log = logKind.equals("memory") ? new InMemoryEventLog(1)
-        : SqliteEventLog.open(dir, SqliteEventLog.Settings.DEFAULT);
+    EventLog log = logKind.equals("memory") ? EventLog.inMemory()
+        : EventLog.over(SqliteEventStore.open(dir, SqliteEventStore.Settings.DEFAULT));
     Inverter inverter = inverter(log);
     long last = peers.lastSeq(0);
     Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(inverter)), TOKEN, mode));
@@ -262,7 +262,7 @@ class ReferencePdsTest {
     assertEquals(java.util.Set.of(Reason.REV_MISMATCH, Reason.BAD_SIGNATURE),
         sync.findings().stream().map(Finding::reason).collect(Collectors.toSet()), sync.toString());
 
-    Inverter inverter = inverter(new InMemoryEventLog(1));
+    Inverter inverter = inverter(EventLog.inMemory());
     List<String> refused = new ArrayList<>();
     try (InverterClient client = InverterClient.builder().baseUrl(ingestUrl(inverter)).token(TOKEN).build()) {
       for (Frame f : stream) {
@@ -302,7 +302,7 @@ class ReferencePdsTest {
     VerifyingCheck signatures = new VerifyingCheck(CommitVerifier.builder()
         .keys(new CachingIdentityResolver(HttpIdentityResolver.builder().plcDirectory(peers.plc()).build()))
         .withoutChainChecks().withoutSeqCheck().build());
-    Inverter inverter = inverter(SqliteEventLog.open(dir, SqliteEventLog.Settings.DEFAULT), signatures);
+    Inverter inverter = inverter(EventLog.over(SqliteEventStore.open(dir, SqliteEventStore.Settings.DEFAULT)), signatures);
     Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(inverter)), TOKEN,
         Forwarder.Mode.SINGLE));
     ReferenceConsumer consumer = closeLater(peers.consume(publicUrl(inverter), 0));
@@ -314,9 +314,9 @@ class ReferencePdsTest {
   @Test
   void theReferenceConsumerReadsTwoJetStreamNodes() throws Exception {
     JetStreamNatsCluster nats = closeLater(JetStreamNatsCluster.start(1));
-    JetStreamEventLog.Settings settings = JetStreamEventLog.Settings.of(nats.url(0)).withStream("ref", "ref.ev");
-    Inverter a = inverter(JetStreamEventLog.connect(settings));
-    Inverter b = inverter(JetStreamEventLog.connect(settings));
+    JetStreamSettings settings = JetStreamSettings.of(nats.url(0)).withStream("ref", "ref.ev");
+    Inverter a = inverter(EventLog.over(JetStreamEventStore.connect(settings)));
+    Inverter b = inverter(EventLog.over(JetStreamEventStore.connect(settings)));
     Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(a), ingestUrl(b)), TOKEN,
         Forwarder.Mode.SINGLE));
     ReferenceConsumer consumer = closeLater(peers.consume(publicUrl(b), 0));
@@ -330,7 +330,7 @@ class ReferencePdsTest {
    */
   @Test
   void theProjectsSubscriberVerifiesTheInvertersStream() throws Exception {
-    Inverter inverter = inverter(new InMemoryEventLog(1));
+    Inverter inverter = inverter(EventLog.inMemory());
     long last = peers.lastSeq(0);
     Forwarder forwarder = closeLater(new Forwarder(peers.pdsFirehose(0), List.of(ingestUrl(inverter)), TOKEN,
         Forwarder.Mode.BATCHED));

@@ -4,7 +4,8 @@ import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.LoggedEvent;
 import dev.atsync.inverter.log.Retention;
-import dev.atsync.inverter.log.SqliteEventLog;
+import dev.atsync.inverter.log.sqlite.SqliteEventStore;
+import dev.atsync.syntax.Did;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ public class EventLogBenchmark {
     @Setup(Level.Trial)
     public void open() throws IOException {
       dir = Files.createTempDirectory("atsync-log-bench");
-      log = SqliteEventLog.open(dir, SqliteEventLog.Settings.DEFAULT.withRetention(Retention.FOREVER));
+      log = EventLog.over(SqliteEventStore.open(dir, SqliteEventStore.Settings.DEFAULT.withRetention(Retention.FOREVER)));
       // a window to read back from
       for (int i = 0; i < 100; i++) {
         LogEvent[] batch = new LogEvent[100];
@@ -78,7 +79,7 @@ public class EventLogBenchmark {
       byte[] frame = new byte[FRAME];
       ThreadLocalRandom.current().nextBytes(frame);
       ByteBuffer.wrap(frame).putLong(n); // unique content, so no event is taken for a retry
-      return new LogEvent("did:plc:bench" + (n % 64), Optional.empty(), "#identity", frame);
+      return new LogEvent(Did.parse("did:plc:bench" + (n % 64)), Optional.empty(), "#identity", frame);
     }
   }
 

@@ -9,7 +9,9 @@ import dev.atsync.inverter.Inverter;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.Retention;
-import dev.atsync.inverter.log.SqliteEventLog;
+import dev.atsync.inverter.log.sqlite.SqliteEventStore;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import dev.atsync.syntax.Tid;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -74,15 +76,20 @@ public final class InverterLoad {
     System.exit(0);
   }
 
-  static SqliteEventLog log() throws Exception {
+  static EventLog log() throws Exception {
     Path dir = Files.createTempDirectory("atsync-load");
-    return SqliteEventLog.open(dir, SqliteEventLog.Settings.DEFAULT.withRetention(Retention.ofEvents(2_000_000)));
+    return EventLog.over(SqliteEventStore.open(dir,
+        SqliteEventStore.Settings.DEFAULT.withRetention(Retention.ofEvents(2_000_000))));
+  }
+
+  static LogEvent commit(String did, Frame f) {
+    return new LogEvent(Did.parse(did), f.rev().map(Tid::parse), "#commit", f.bytes());
   }
 
   /** Single-event appends from 1, 4 and 16 threads for 5 s each: group commit at work. */
   static void durableIngest() throws Exception {
     for (int threads : new int[] {1, 4, 16, 64}) {
-      try (SqliteEventLog log = log()) {
+      try (EventLog log = log()) {
         LongAdder done = new LongAdder();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         List<Thread> ts = new ArrayList<>();
@@ -91,7 +98,7 @@ public final class InverterLoad {
           Thread th = new Thread(() -> {
             while (System.nanoTime() < end) {
               Frame f = frame(did, 900);
-              log.append(List.of(new LogEvent(did, f.rev(), "#commit", f.bytes())));
+              log.append(List.of(commit(did, f)));
               done.increment();
             }
           });
@@ -102,10 +109,10 @@ public final class InverterLoad {
           th.join();
         }
         System.out.printf("durable ingest, %2d threads, 1 KB events, 1 per batch: %,8d events/s (%d group commits)%n",
-            threads, done.sum() / 5, log.groupCommits());
+            threads, done.sum() / 5, ((SqliteEventStore) log.store()).groupCommits());
       }
     }
-    try (SqliteEventLog log = log()) {
+    try (EventLog log = log()) {
       long start = System.nanoTime();
       int n = 0;
       while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
@@ -113,7 +120,7 @@ public final class InverterLoad {
         for (int i = 0; i < 100; i++) {
           String did = did(i);
           Frame f = frame(did, 900);
-          batch.add(new LogEvent(did, f.rev(), "#commit", f.bytes()));
+          batch.add(commit(did, f));
         }
         log.append(batch);
         n += 100;

@@ -1,6 +1,9 @@
 package dev.atsync.bench.inverter;
 
-import dev.atsync.inverter.log.JetStreamEventLog;
+import dev.atsync.inverter.log.EventLog;
+import dev.atsync.inverter.log.jetstream.JetStreamEventStore;
+import dev.atsync.inverter.log.jetstream.JetStreamSettings;
+import dev.atsync.syntax.Did;
 import dev.atsync.inverter.log.LogEvent;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -22,7 +25,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Durable appends to a JetStreamEventLog on one local nats-server (R1, file storage), single-event
+ * Durable appends to an EventLog over a JetStreamEventStore on one local nats-server (R1, file storage), single-event
  * batches of ~1 KB frames, and reads of the last 1000 events. Needs {@code nats-server} on PATH.
  */
 @State(Scope.Benchmark)
@@ -31,7 +34,7 @@ import org.openjdk.jmh.annotations.TearDown;
 public class JetStreamLogBenchmark {
   private Process nats;
   private Path dir;
-  private JetStreamEventLog log;
+  private EventLog log;
   private final AtomicLong counter = new AtomicLong();
 
   /** Starts nats-server with JetStream in a temp dir and connects a log. */
@@ -47,7 +50,7 @@ public class JetStreamLogBenchmark {
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (true) {
       try {
-        log = JetStreamEventLog.connect(JetStreamEventLog.Settings.of("nats://127.0.0.1:" + port));
+        log = EventLog.over(JetStreamEventStore.connect(JetStreamSettings.of("nats://127.0.0.1:" + port)));
         break;
       } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
@@ -75,7 +78,7 @@ public class JetStreamLogBenchmark {
     long n = counter.incrementAndGet();
     byte[] frame = new byte[1024];
     ByteBuffer.wrap(frame).putLong(n).putLong(System.nanoTime());
-    return log.append(List.of(new LogEvent("did:plc:bench" + (n % 64), Optional.empty(), "#identity", frame))).seqs();
+    return log.append(List.of(new LogEvent(Did.parse("did:plc:bench" + (n % 64)), Optional.empty(), "#identity", frame))).seqs();
   }
 
   /** Reads the newest 1000 events (served from the in-memory tail window). */

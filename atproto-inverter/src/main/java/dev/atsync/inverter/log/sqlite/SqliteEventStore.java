@@ -1,10 +1,15 @@
-package dev.atsync.inverter.log;
+package dev.atsync.inverter.log.sqlite;
 
-import dev.atsync.cid.Cid;
-import dev.atsync.inverter.InverterException;
+import dev.atsync.inverter.log.EventLogException;
+import dev.atsync.inverter.log.EventStore;
+import dev.atsync.inverter.log.FrameDigest;
+import dev.atsync.inverter.log.LogEvent;
+import dev.atsync.inverter.log.LoggedEvent;
+import dev.atsync.inverter.log.Retention;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,10 +22,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -33,15 +42,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded durable {@link EventLog}: one SQLite file ({@code events.db} under the data
+ * The embedded durable {@link EventStore}: one SQLite file ({@code events.db} under the data
  * directory) in WAL mode with {@code synchronous=FULL}, so an acknowledged append survives a
  * process kill and a power loss.
  *
- * <p><b>Group commit.</b> Appends are queued to one writer thread, which takes every batch
- * waiting and commits them in one transaction, so concurrent posts share one sync. Each batch is
- * still all-or-nothing: it is checked (deduplication, then the rev rule of {@link EventLog})
- * against the state left by the batches before it in the group, and a stale batch is refused
- * alone without touching the others. A storage error fails every batch of the group and stores none of them.
+ * <p><b>Group commit.</b> Appends are queued to one writer thread, which takes every append
+ * waiting and commits them in one transaction, so concurrent posts share one sync. Each append
+ * is still all-or-nothing: its expected heads are checked against the state left by the appends
+ * before it in the group, and a conflicting append is answered alone without touching the
+ * others. A storage error fails every append of the group and stores none of them.
+ *
+ * <p><b>Recovery.</b> After a storage error (a full disk, an I/O error) the store does not trust
+ * its connection or its in-memory state: before the next write it rolls back whatever is left,
+ * puts the connection back into transaction mode (opening a new one if it must), and re-reads the
+ * last seq, the oldest seq and every account's head from the file. So a failed append never
+ * leaves a partly committed batch behind it, and an append answered with an error stored nothing.
  *
  * <p><b>Sequence.</b> The high-water mark is stored with every commit, so seqs are never reused,
  * even after the whole window is pruned or the process restarts; the first seq is at least the
@@ -51,13 +66,13 @@ import org.slf4j.LoggerFactory;
  * in small transactions on the writer thread, and forgets deduplication digests older than the
  * deduplication window.
  */
-public final class SqliteEventLog implements EventLog {
-  private static final Logger LOG = LoggerFactory.getLogger(SqliteEventLog.class);
+public final class SqliteEventStore implements EventStore {
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteEventStore.class);
   private static final int MAX_GROUP = 512;
   private static final int PRUNE_CHUNK = 5000;
 
   /**
-   * Settings of the SQLite log.
+   * Settings of the SQLite store.
    *
    * @param seqFloor lowest seq to assign (at least 1)
    * @param retention the backfill window
@@ -87,53 +102,56 @@ public final class SqliteEventLog implements EventLog {
     }
   }
 
-  private final Connection writer;
-  private final Connection reader;
+  private final Path file;
   private final Settings settings;
   private final Clock clock;
   private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
   private final Thread writerThread;
   private final ScheduledExecutorService pruner;
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
-  private final Map<String, String> revs = new HashMap<>();
+  private final Map<Did, Head> heads = new ConcurrentHashMap<>();
+  private final Connection reader;
+  private Connection writer;
+  private boolean needsRecovery;
   private volatile long lastSeq;
   private volatile long oldestSeq;
   private volatile boolean closed;
   private final AtomicLong groups = new AtomicLong();
-  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong appends = new AtomicLong();
   private final AtomicLong events = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
-  private final AtomicLong staleRejections = new AtomicLong();
+  private final AtomicLong conflicts = new AtomicLong();
   private final AtomicLong largestGroup = new AtomicLong();
   private volatile long lastCommitMicros;
 
-  private SqliteEventLog(Path file, Settings settings, Clock clock) throws SQLException {
+  private SqliteEventStore(Path file, Settings settings, Clock clock) throws SQLException {
+    this.file = file;
     this.settings = settings;
     this.clock = clock;
-    this.writer = DriverManager.getConnection("jdbc:sqlite:" + file);
+    this.writer = openWriter(file);
     try (Statement s = writer.createStatement()) {
-      s.execute("PRAGMA journal_mode=WAL");
-      s.execute("PRAGMA synchronous=FULL");
-      s.execute("PRAGMA busy_timeout=5000");
       s.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
           + " frame BLOB NOT NULL, received_at INTEGER NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS accounts (did TEXT PRIMARY KEY, rev TEXT NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)");
       s.execute("CREATE INDEX IF NOT EXISTS dedup_at ON dedup(at)");
       s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-    }
-    writer.setAutoCommit(false);
-    long stored = queryLong(writer, "SELECT value FROM meta WHERE key = 'last_seq'", 0);
-    long maxEvent = queryLong(writer, "SELECT MAX(seq) FROM events", 0);
-    this.lastSeq = Math.max(Math.max(stored, maxEvent), settings.seqFloor() - 1);
-    long min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
-    this.oldestSeq = min < 0 ? lastSeq + 1 : min;
-    try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("SELECT did, rev FROM accounts")) {
-      while (rs.next()) {
-        revs.put(rs.getString(1), rs.getString(2));
+      // files written before heads carried their seq and digest get the two columns
+      Set<String> columns = new HashSet<>();
+      try (ResultSet rs = s.executeQuery("PRAGMA table_info(accounts)")) {
+        while (rs.next()) {
+          columns.add(rs.getString("name"));
+        }
+      }
+      if (!columns.contains("seq")) {
+        s.execute("ALTER TABLE accounts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0");
+      }
+      if (!columns.contains("digest")) {
+        s.execute("ALTER TABLE accounts ADD COLUMN digest BLOB");
       }
     }
     writer.commit();
+    reloadState();
     this.reader = DriverManager.getConnection("jdbc:sqlite:" + file);
     try (Statement s = reader.createStatement()) {
       s.execute("PRAGMA busy_timeout=5000");
@@ -150,26 +168,59 @@ public final class SqliteEventLog implements EventLog {
     pruner.scheduleWithFixedDelay(this::pruneQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
+  private static Connection openWriter(Path file) throws SQLException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA synchronous=FULL");
+      s.execute("PRAGMA busy_timeout=5000");
+    }
+    c.setAutoCommit(false);
+    return c;
+  }
+
   /**
    * Opens (creating if needed) {@code events.db} under {@code dataDir}.
    *
    * @throws UncheckedIOException if the directory cannot be created
-   * @throws InverterException if the database cannot be opened
+   * @throws EventLogException if the database cannot be opened
    */
-  public static SqliteEventLog open(Path dataDir, Settings settings) {
+  public static SqliteEventStore open(Path dataDir, Settings settings) {
     return open(dataDir, settings, Clock.systemUTC());
   }
 
   /** As {@link #open(Path, Settings)} with a clock for receive times, windows and tests. */
-  public static SqliteEventLog open(Path dataDir, Settings settings, Clock clock) {
+  public static SqliteEventStore open(Path dataDir, Settings settings, Clock clock) {
     try {
       Files.createDirectories(dataDir);
-      return new SqliteEventLog(dataDir.resolve("events.db"), settings, clock);
+      return new SqliteEventStore(dataDir.resolve("events.db"), settings, clock);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create data directory " + dataDir, e);
     } catch (SQLException e) {
-      throw new InverterException("cannot open event log in " + dataDir + ": " + e.getMessage(), e);
+      throw new EventLogException("cannot open event log in " + dataDir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Reads the last seq, the oldest seq and every account's head from the file (writer thread or constructor). */
+  private void reloadState() throws SQLException {
+    long stored = queryLong(writer, "SELECT value FROM meta WHERE key = 'last_seq'", 0);
+    long maxEvent = queryLong(writer, "SELECT MAX(seq) FROM events", 0);
+    long last = Math.max(Math.max(stored, maxEvent), settings.seqFloor() - 1);
+    long min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
+    Map<Did, Head> read = new HashMap<>();
+    try (Statement s = writer.createStatement();
+        ResultSet rs = s.executeQuery("SELECT did, rev, seq, digest FROM accounts")) {
+      while (rs.next()) {
+        byte[] digest = rs.getBytes(4);
+        read.put(Did.parse(rs.getString(1)), new Head(rs.getLong(3), Tid.parse(rs.getString(2)),
+            digest == null ? Optional.empty() : Optional.of(FrameDigest.fromBytes(digest))));
+      }
+    }
+    writer.commit();
+    heads.keySet().retainAll(read.keySet());
+    heads.putAll(read);
+    lastSeq = last;
+    oldestSeq = min < 0 ? last + 1 : min;
   }
 
   // ---- appends: one writer, group commit ----
@@ -179,15 +230,12 @@ public final class SqliteEventLog implements EventLog {
   }
 
   private static final class AppendTask extends Task {
-    final List<LogEvent> batch;
-    final byte[][] digests;
+    final List<Entry> entries;
+    final Map<Did, Long> expected;
 
-    AppendTask(List<LogEvent> batch) {
-      this.batch = batch;
-      this.digests = new byte[batch.size()][];
-      for (int i = 0; i < batch.size(); i++) {
-        digests[i] = Cid.sha256().digest(batch.get(i).frame());
-      }
+    AppendTask(List<Entry> entries, Map<Did, Long> expected) {
+      this.entries = List.copyOf(entries);
+      this.expected = Map.copyOf(expected);
     }
   }
 
@@ -200,33 +248,33 @@ public final class SqliteEventLog implements EventLog {
   }
 
   @Override
-  public AppendResult append(List<LogEvent> batch) {
-    if (batch.isEmpty()) {
-      throw new IllegalArgumentException("empty batch");
+  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads) {
+    if (entries.isEmpty()) {
+      throw new IllegalArgumentException("nothing to append");
     }
-    return (AppendResult) submit(new AppendTask(List.copyOf(batch)));
+    return (Outcome) submit(new AppendTask(entries, expectedHeads));
   }
 
   private Object submit(Task t) {
     if (closed) {
-      throw new InverterException("event log is closed");
+      throw new EventLogException("event log is closed");
     }
     queue.add(t);
     try {
       return t.done.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InverterException("interrupted while waiting for the log", e);
+      throw new EventLogException("interrupted while waiting for the log", e);
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
+      if (e.getCause() instanceof EventLogException r) {
         throw r;
       }
-      throw new InverterException("event log failed: " + e.getCause(), e.getCause());
+      throw new EventLogException("event log failed: " + e.getCause(), e.getCause());
     }
   }
 
   private void writeLoop() {
-    List<Task> group = new ArrayList<>();
+    List<AppendTask> group = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
       try {
         Task first = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -234,118 +282,141 @@ public final class SqliteEventLog implements EventLog {
           continue;
         }
         if (first instanceof PruneTask p) {
-          complete(p, () -> pruneNow(p.retention));
+          prune(p);
           continue;
         }
         group.clear();
-        group.add(first);
+        group.add((AppendTask) first);
         while (group.size() < MAX_GROUP && queue.peek() instanceof AppendTask) {
-          group.add(queue.poll());
+          group.add((AppendTask) queue.poll());
         }
         commitGroup(group);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      } catch (RuntimeException e) {
+        // a bug, not a storage error: the writer must not die with work queued behind it
+        LOG.error("event log writer failed", e);
       }
     }
   }
 
-  private interface Work {
-    Object run() throws SQLException;
-  }
-
-  private void complete(Task t, Work w) {
+  /**
+   * Makes the writer trustworthy again after a storage error: whatever is left of the failed
+   * transaction is rolled back, the connection is put back in transaction mode (replaced if it
+   * cannot be), and the state is re-read from the file.
+   */
+  private void recover() throws SQLException {
     try {
-      t.done.complete(w.run());
-    } catch (SQLException | RuntimeException e) {
-      rollbackQuietly();
-      t.done.completeExceptionally(e instanceof RuntimeException r ? r
-          : new InverterException("event log write failed: " + e.getMessage(), e));
+      writer.rollback();
+    } catch (SQLException e) {
+      LOG.debug("rollback after a failed write: {}", e.toString());
     }
+    try {
+      if (writer.isClosed() || writer.getAutoCommit()) {
+        writer.setAutoCommit(false);
+      }
+      reloadState();
+    } catch (SQLException e) {
+      try {
+        writer.close();
+      } catch (SQLException ignored) {
+        // replaced below
+      }
+      writer = openWriter(file);
+      reloadState();
+    }
+    needsRecovery = false;
+    LOG.info("event log recovered after a storage error: last seq {}, {} accounts", lastSeq, heads.size());
   }
 
-  private void commitGroup(List<Task> group) {
+  private void commitGroup(List<AppendTask> group) {
     long start = System.nanoTime();
+    try {
+      if (needsRecovery) {
+        recover();
+      }
+    } catch (SQLException e) {
+      fail(group, e);
+      return;
+    }
     long now = clock.millis();
     long seq = lastSeq;
-    Map<String, String> groupRevs = new HashMap<>();
-    Map<ByteBuffer, Long> groupDigests = new HashMap<>();
-    List<AppendTask> accepted = new ArrayList<>(group.size());
-    List<AppendResult> results = new ArrayList<>(group.size());
+    Map<Did, Head> groupHeads = new HashMap<>();
+    Map<FrameDigest, Long> groupDigests = new HashMap<>();
+    List<Outcome> outcomes = new ArrayList<>(group.size());
     int written = 0;
+    int dupsInGroup = 0;
+    int appended = 0;
     try (PreparedStatement insert = writer.prepareStatement(
             "INSERT INTO events (seq, did, type, frame, received_at) VALUES (?, ?, ?, ?, ?)");
-        PreparedStatement dedupInsert = writer.prepareStatement("INSERT OR REPLACE INTO dedup (digest, seq, at) VALUES (?, ?, ?)");
+        PreparedStatement dedupInsert = writer.prepareStatement(
+            "INSERT OR REPLACE INTO dedup (digest, seq, at) VALUES (?, ?, ?)");
         PreparedStatement dedupFind = writer.prepareStatement("SELECT seq FROM dedup WHERE digest = ? AND at >= ?");
-        PreparedStatement account = writer.prepareStatement("INSERT OR REPLACE INTO accounts (did, rev) VALUES (?, ?)")) {
+        PreparedStatement account = writer.prepareStatement(
+            "INSERT OR REPLACE INTO accounts (did, rev, seq, digest) VALUES (?, ?, ?, ?)")) {
       long dedupCutoff = now - settings.dedupWindow().toMillis();
-      for (Task t : group) {
-        AppendTask a = (AppendTask) t;
-        // check the whole batch against the state so far before writing any of it
-        Long[] prior = new Long[a.batch.size()];
-        Map<String, String> batchRevs = new HashMap<>();
-        StaleRevException stale = null;
-        for (int i = 0; i < a.batch.size() && stale == null; i++) {
-          ByteBuffer key = ByteBuffer.wrap(a.digests[i]);
-          prior[i] = groupDigests.get(key);
-          if (prior[i] == null) {
-            dedupFind.setBytes(1, a.digests[i]);
+      for (AppendTask a : group) {
+        Set<Did> moved = new HashSet<>();
+        a.expected.forEach((did, want) -> {
+          Head h = groupHeads.containsKey(did) ? groupHeads.get(did) : heads.get(did);
+          if ((h == null ? 0L : h.seq()) != want) {
+            moved.add(did);
+          }
+        });
+        if (!moved.isEmpty()) {
+          conflicts.incrementAndGet();
+          outcomes.add(new Conflict(moved));
+          continue;
+        }
+        List<Long> seqs = new ArrayList<>(a.entries.size());
+        List<Boolean> dups = new ArrayList<>(a.entries.size());
+        for (Entry entry : a.entries) {
+          Long prior = groupDigests.get(entry.digest());
+          if (prior == null) {
+            dedupFind.setBytes(1, entry.digest().toBytes());
             dedupFind.setLong(2, dedupCutoff);
             try (ResultSet rs = dedupFind.executeQuery()) {
               if (rs.next()) {
-                prior[i] = rs.getLong(1);
+                prior = rs.getLong(1);
               }
             }
           }
-          LogEvent e = a.batch.get(i);
-          if (prior[i] != null || e.rev().isEmpty()) {
+          if (prior != null) {
+            seqs.add(prior);
+            dups.add(true);
+            dupsInGroup++;
             continue;
           }
-          String current = batchRevs.containsKey(e.did()) ? batchRevs.get(e.did())
-              : groupRevs.containsKey(e.did()) ? groupRevs.get(e.did()) : revs.get(e.did());
-          if (!RevRule.allows(e.type(), e.rev().get(), current)) {
-            stale = new StaleRevException(e.did(), e.rev().get(), current);
-          } else {
-            batchRevs.put(e.did(), e.rev().get());
-          }
-        }
-        if (stale != null) {
-          staleRejections.incrementAndGet();
-          a.done.completeExceptionally(stale);
-          results.add(null);
-          continue;
-        }
-        List<Long> seqs = new ArrayList<>(a.batch.size());
-        int dups = 0;
-        for (int i = 0; i < a.batch.size(); i++) {
-          if (prior[i] != null) {
-            seqs.add(prior[i]);
-            dups++;
-            continue;
-          }
-          LogEvent e = a.batch.get(i);
+          LogEvent e = entry.event();
           seq++;
+          byte[] digest = entry.digest().toBytes();
           insert.setLong(1, seq);
-          insert.setString(2, e.did());
+          insert.setString(2, e.did().toString());
           insert.setString(3, e.type());
           insert.setBytes(4, e.frame());
           insert.setLong(5, now);
           insert.addBatch();
-          dedupInsert.setBytes(1, a.digests[i]);
+          dedupInsert.setBytes(1, digest);
           dedupInsert.setLong(2, seq);
           dedupInsert.setLong(3, now);
           dedupInsert.addBatch();
-          groupDigests.put(ByteBuffer.wrap(a.digests[i]), seq);
+          groupDigests.put(entry.digest(), seq);
+          if (e.rev().isPresent()) {
+            groupHeads.put(e.did(), new Head(seq, e.rev().get(), Optional.of(entry.digest())));
+          }
           seqs.add(seq);
+          dups.add(false);
           written++;
         }
-        groupRevs.putAll(batchRevs);
-        accepted.add(a);
-        results.add(new AppendResult(seqs, dups));
+        appended++;
+        outcomes.add(new Appended(seqs, dups));
       }
-      for (Map.Entry<String, String> r : groupRevs.entrySet()) {
-        account.setString(1, r.getKey());
-        account.setString(2, r.getValue());
+      for (Map.Entry<Did, Head> h : groupHeads.entrySet()) {
+        account.setString(1, h.getKey().toString());
+        account.setString(2, h.getValue().rev().toString());
+        account.setLong(3, h.getValue().seq());
+        account.setBytes(4, h.getValue().digest().map(FrameDigest::toBytes).orElse(null));
         account.addBatch();
       }
       insert.executeBatch();
@@ -358,37 +429,24 @@ public final class SqliteEventLog implements EventLog {
       }
       writer.commit();
     } catch (SQLException | RuntimeException e) {
-      rollbackQuietly();
-      InverterException failure = new InverterException("event log write failed: " + e.getMessage(), e);
-      for (Task t : group) {
-        t.done.completeExceptionally(failure);
-      }
-      LOG.error("group commit of {} batches failed", group.size(), e);
+      fail(group, e);
       return;
     }
     boolean wasEmpty = oldestSeq > lastSeq;
-    revs.putAll(groupRevs);
+    heads.putAll(groupHeads);
     long before = lastSeq;
     lastSeq = seq;
     if (wasEmpty && seq > before) {
       oldestSeq = before + 1;
     }
     groups.incrementAndGet();
-    batches.addAndGet(accepted.size());
+    appends.addAndGet(appended);
     events.addAndGet(written);
-    int groupDups = 0;
-    for (AppendResult res : results) {
-      groupDups += res == null ? 0 : res.duplicates();
-    }
-    duplicates.addAndGet(groupDups);
-    largestGroup.accumulateAndGet(accepted.size(), Math::max);
+    duplicates.addAndGet(dupsInGroup);
+    largestGroup.accumulateAndGet(group.size(), Math::max);
     lastCommitMicros = (System.nanoTime() - start) / 1000;
-    int r = 0;
-    for (Task t : group) {
-      AppendResult res = results.get(r++);
-      if (res != null) {
-        t.done.complete(res);
-      }
+    for (int i = 0; i < group.size(); i++) {
+      group.get(i).done.complete(outcomes.get(i));
     }
     if (written > 0) {
       for (LongConsumer l : listeners) {
@@ -397,7 +455,37 @@ public final class SqliteEventLog implements EventLog {
     }
   }
 
+  /** Fails every append of the group (none of it is stored) and schedules recovery. */
+  private void fail(List<? extends Task> group, Exception e) {
+    needsRecovery = true;
+    EventLogException failure = new EventLogException("event log write failed: " + e.getMessage(), e);
+    for (Task t : group) {
+      t.done.completeExceptionally(failure);
+    }
+    LOG.warn("group commit of {} appends failed, nothing of it stored: {}", group.size(), e.toString());
+  }
+
   // ---- reads ----
+
+  @Override
+  public Optional<Head> head(Did did) {
+    return Optional.ofNullable(heads.get(did));
+  }
+
+  @Override
+  public OptionalLong findStored(Did did, FrameDigest digest) {
+    synchronized (reader) {
+      try (PreparedStatement p = reader.prepareStatement("SELECT seq FROM dedup WHERE digest = ? AND at >= ?")) {
+        p.setBytes(1, digest.toBytes());
+        p.setLong(2, clock.millis() - settings.dedupWindow().toMillis());
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+        }
+      } catch (SQLException e) {
+        throw new EventLogException("event log read failed: " + e.getMessage(), e);
+      }
+    }
+  }
 
   @Override
   public long lastSeq() {
@@ -419,26 +507,13 @@ public final class SqliteEventLog implements EventLog {
         List<LoggedEvent> out = new ArrayList<>(Math.min(max, 256));
         try (ResultSet rs = p.executeQuery()) {
           while (rs.next()) {
-            out.add(new LoggedEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBytes(4), rs.getLong(5)));
+            out.add(new LoggedEvent(rs.getLong(1), Did.parse(rs.getString(2)), rs.getString(3), rs.getBytes(4),
+                rs.getLong(5)));
           }
         }
         return out;
       } catch (SQLException e) {
-        throw new InverterException("event log read failed: " + e.getMessage(), e);
-      }
-    }
-  }
-
-  @Override
-  public Optional<String> currentRev(String did) {
-    synchronized (reader) {
-      try (PreparedStatement p = reader.prepareStatement("SELECT rev FROM accounts WHERE did = ?")) {
-        p.setString(1, did);
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-        }
-      } catch (SQLException e) {
-        throw new InverterException("event log read failed: " + e.getMessage(), e);
+        throw new EventLogException("event log read failed: " + e.getMessage(), e);
       }
     }
   }
@@ -460,6 +535,17 @@ public final class SqliteEventLog implements EventLog {
       removed += n;
     } while (n == PRUNE_CHUNK);
     return removed;
+  }
+
+  private void prune(PruneTask p) {
+    try {
+      if (needsRecovery) {
+        recover();
+      }
+      p.done.complete(pruneNow(p.retention));
+    } catch (SQLException | RuntimeException e) {
+      fail(List.of(p), e);
+    }
   }
 
   private void pruneQuietly() {
@@ -504,14 +590,17 @@ public final class SqliteEventLog implements EventLog {
         del.setInt(2, PRUNE_CHUNK);
         removed = del.executeUpdate();
       }
-      long min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
-      oldestSeq = min < 0 ? lastSeq + 1 : min;
     }
     try (PreparedStatement p = writer.prepareStatement("DELETE FROM dedup WHERE at < ?")) {
       p.setLong(1, clock.millis() - settings.dedupWindow().toMillis());
       p.executeUpdate();
     }
     writer.commit();
+    if (removed > 0) {
+      long min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
+      writer.commit();
+      oldestSeq = min < 0 ? lastSeq + 1 : min;
+    }
     return removed;
   }
 
@@ -522,9 +611,9 @@ public final class SqliteEventLog implements EventLog {
     return groups.get();
   }
 
-  /** Batches committed so far (greater than {@link #groupCommits()} when batches shared a sync). */
-  public long batchesCommitted() {
-    return batches.get();
+  /** Appends committed so far (greater than {@link #groupCommits()} when appends shared a sync). */
+  public long appendsCommitted() {
+    return appends.get();
   }
 
   /** Events stored so far (duplicates excluded). */
@@ -537,12 +626,12 @@ public final class SqliteEventLog implements EventLog {
     return duplicates.get();
   }
 
-  /** Batches refused as stale (breaking the rev rule of {@link EventLog}) so far. */
-  public long staleRejections() {
-    return staleRejections.get();
+  /** Appends answered with {@link Conflict} (another writer moved a head first) so far. */
+  public long conflicts() {
+    return conflicts.get();
   }
 
-  /** The most batches that have shared one group commit. */
+  /** The most appends that have shared one group commit. */
   public long largestGroup() {
     return largestGroup.get();
   }
@@ -550,14 +639,6 @@ public final class SqliteEventLog implements EventLog {
   /** Duration of the last group commit, in microseconds. */
   public long lastCommitMicros() {
     return lastCommitMicros;
-  }
-
-  private void rollbackQuietly() {
-    try {
-      writer.rollback();
-    } catch (SQLException e) {
-      LOG.warn("rollback failed: {}", e.toString());
-    }
   }
 
   private static long queryLong(Connection c, String sql, long ifNull) throws SQLException {

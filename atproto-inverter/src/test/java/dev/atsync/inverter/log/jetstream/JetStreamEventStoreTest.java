@@ -1,10 +1,21 @@
-package dev.atsync.inverter.log;
+package dev.atsync.inverter.log.jetstream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atsync.inverter.log.AppendResult;
+import dev.atsync.inverter.log.EventLog;
+import dev.atsync.inverter.log.EventLogContract;
+import dev.atsync.inverter.log.EventStore;
+import dev.atsync.inverter.log.JetStreamNatsCluster;
+import dev.atsync.inverter.log.LogEvent;
+import dev.atsync.inverter.log.LoggedEvent;
+import dev.atsync.inverter.log.StaleRevException;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,7 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The shared contract, plus multi-node behaviour, against one real nats-server. */
-class JetStreamEventLogTest extends EventLogContract {
+class JetStreamEventStoreTest extends EventLogContract {
   private static JetStreamNatsCluster nats;
   private static final AtomicInteger STREAMS = new AtomicInteger();
 
@@ -36,24 +47,30 @@ class JetStreamEventLogTest extends EventLogContract {
     }
   }
 
-  static JetStreamEventLog.Settings settings(long floor) {
+  static JetStreamSettings settings(long floor) {
     int n = STREAMS.incrementAndGet();
-    return JetStreamEventLog.Settings.of(nats.url(0)).withStream("t" + n, "t" + n + ".ev").withSeqFloor(floor);
+    return JetStreamSettings.of(nats.url(0)).withStream("t" + n, "t" + n + ".ev").withSeqFloor(floor);
   }
 
   @Override
-  EventLog create(long floor) {
-    return JetStreamEventLog.connect(settings(floor));
+  protected EventStore createStore(long floor) {
+    return JetStreamEventStore.connect(settings(floor));
+  }
+
+  EventLog node(JetStreamSettings s) {
+    EventLog log = EventLog.over(JetStreamEventStore.connect(s));
+    opened.add(log);
+    return log;
   }
 
   @Test
   void subjectsEscapeDidsInjectively() {
-    assertEquals("p.did_3aplc_3aabc.r", JetStreamEventLog.subject("p", "did:plc:abc", true));
-    assertEquals("p.did_3aweb_3aa_2eb-c.o", JetStreamEventLog.subject("p", "did:web:a.b-c", false));
-    assertTrue(!JetStreamEventLog.subject("p", "did:web:a_3ab", true)
-        .equals(JetStreamEventLog.subject("p", "did:web:a:b", true)));
-    assertThrows(IllegalArgumentException.class, () -> JetStreamEventLog.subject("p", "did:web:a b", true));
-    assertThrows(IllegalArgumentException.class, () -> JetStreamEventLog.subject("p", "", true));
+    assertEquals("p.did_3aplc_3aabc.r", MessageHeaders.subject("p", "did:plc:abc", true));
+    assertEquals("p.did_3aweb_3aa_2eb-c.o", MessageHeaders.subject("p", "did:web:a.b-c", false));
+    assertTrue(!MessageHeaders.subject("p", "did:web:a_3ab", true)
+        .equals(MessageHeaders.subject("p", "did:web:a:b", true)));
+    assertThrows(IllegalArgumentException.class, () -> MessageHeaders.subject("p", "did:web:a b", true));
+    assertThrows(IllegalArgumentException.class, () -> MessageHeaders.subject("p", "", true));
   }
 
   @Test
@@ -71,11 +88,9 @@ class JetStreamEventLogTest extends EventLogContract {
 
   @Test
   void aSecondNodeSeesTheSameSeqsRevsAndNotifications() throws Exception {
-    JetStreamEventLog.Settings s = settings(500);
-    EventLog a = JetStreamEventLog.connect(s);
-    opened.add(a);
-    EventLog b = JetStreamEventLog.connect(s);
-    opened.add(b);
+    JetStreamSettings s = settings(500);
+    EventLog a = node(s);
+    EventLog b = node(s);
     List<Long> seenByB = new CopyOnWriteArrayList<>();
     b.addAppendListener(seenByB::add);
     String r = rev();
@@ -87,24 +102,25 @@ class JetStreamEventLogTest extends EventLogContract {
     }
     assertEquals(501, b.lastSeq());
     assertEquals(501L, seenByB.get(seenByB.size() - 1));
-    assertEquals(Optional.of(r), b.currentRev("did:plc:n"));
+    assertEquals(Optional.of(r), currentRev(b, "did:plc:n"));
     List<LoggedEvent> read = b.readAfter(0, 10);
     assertEquals(List.of(500L, 501L), read.stream().map(LoggedEvent::seq).toList());
     assertArrayEquals(("did:plc:n/" + r).getBytes(StandardCharsets.UTF_8), read.get(1).frame());
-    assertThrows(StaleRevException.class, () -> b.append(List.of(new LogEvent("did:plc:n", Optional.of(r),
-        "#commit", "x".getBytes(StandardCharsets.UTF_8)))));
+    assertThrows(StaleRevException.class, () -> b.append(List.of(event("did:plc:n", r, "#commit",
+        "x".getBytes(StandardCharsets.UTF_8)))));
     // a retry posted to the other node is answered with the original seqs
     assertEquals(seqs, b.append(List.of(identity("did:plc:n", 1), commit("did:plc:n", r))).seqs());
   }
 
   @Test
   void aNodeWhoseTailStopsStillSeesOtherNodesAppendsAndSubscribesItAgain() throws Exception {
-    JetStreamEventLog.Settings s = settings(1);
-    JetStreamEventLog a = JetStreamEventLog.connect(s);
-    opened.add(a);
-    JetStreamEventLog b = JetStreamEventLog.connect(s);
+    JetStreamSettings s = settings(1);
+    JetStreamEventStore bStore = JetStreamEventStore.connect(s);
+    EventLog b = EventLog.over(bStore);
     opened.add(b);
-    b.loseTailForTest();
+    // B's tail consumer disappears from the server, as when the server holding it dies
+    deleteConsumers(s.streamName());
+    EventLog a = node(s);
     List<Long> seenByB = new CopyOnWriteArrayList<>();
     b.addAppendListener(seenByB::add);
     for (int i = 0; i < 3; i++) {
@@ -126,23 +142,22 @@ class JetStreamEventLogTest extends EventLogContract {
     assertEquals(List.of(original), retry.seqs());
     assertEquals(1, retry.duplicates());
     deadline = System.nanoTime() + 20_000_000_000L;
-    while (b.tailedSeq() < 4 && System.nanoTime() < deadline) {
+    while (bStore.tailedSeq() < 4 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    assertEquals(4, b.tailedSeq(), "the stalled tail was subscribed again from where it stopped");
+    assertEquals(4, bStore.tailedSeq(), "the stalled tail was subscribed again from where it stopped");
     a.append(List.of(identity("did:plc:stall", 3)));
     deadline = System.nanoTime() + 5_000_000_000L;
-    while (b.tailedSeq() < 5 && System.nanoTime() < deadline) {
+    while (bStore.tailedSeq() < 5 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertEquals(5, b.tailedSeq(), "and keeps tailing");
+    assertEquals(5, bStore.tailedSeq(), "and keeps tailing");
   }
 
   @Test
   void readsOlderThanTheInMemoryWindowComeFromTheStream() {
-    JetStreamEventLog.Settings s = settings(1).withRecentWindow(3);
-    EventLog log = JetStreamEventLog.connect(s);
-    opened.add(log);
+    JetStreamSettings s = settings(1).withRecentWindow(3);
+    EventLog log = node(s);
     for (int i = 0; i < 20; i++) {
       log.append(List.of(identity("did:plc:w", i)));
     }
@@ -151,18 +166,16 @@ class JetStreamEventLogTest extends EventLogContract {
     for (int i = 0; i < 20; i++) {
       assertEquals(i + 1, all.get(i).seq());
       assertArrayEquals(("did:plc:w#" + i).getBytes(StandardCharsets.UTF_8), all.get(i).frame());
-      assertEquals("did:plc:w", all.get(i).did());
+      assertEquals("did:plc:w", all.get(i).did().toString());
     }
     assertEquals(List.of(6L, 7L), log.readAfter(5, 2).stream().map(LoggedEvent::seq).toList());
   }
 
   @Test
   void twoNodesRacingOneAccountStoreStrictlyIncreasingRevsOnce() throws Exception {
-    JetStreamEventLog.Settings s = settings(1);
-    EventLog a = JetStreamEventLog.connect(s);
-    opened.add(a);
-    EventLog b = JetStreamEventLog.connect(s);
-    opened.add(b);
+    JetStreamSettings s = settings(1);
+    EventLog a = node(s);
+    EventLog b = node(s);
     List<String> revs = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
       revs.add(rev());
@@ -204,5 +217,18 @@ class JetStreamEventLogTest extends EventLogContract {
     Collections.sort(sortedAcked);
     assertEquals(stored.stream().map(LoggedEvent::seq).toList(), sortedAcked);
     assertTrue(accepted.contains(revs.get(revs.size() - 1)), "the newest rev can never be stale");
+  }
+
+  /** Deletes every consumer of the stream on the server (the nodes' tails). */
+  static void deleteConsumers(String stream) throws Exception {
+    Connection c = Nats.connect(nats.url(0));
+    try {
+      JetStreamManagement jsm = c.jetStreamManagement();
+      for (String name : jsm.getConsumerNames(stream)) {
+        jsm.deleteConsumer(stream, name);
+      }
+    } finally {
+      c.close();
+    }
   }
 }

@@ -1,46 +1,50 @@
 package dev.atsync.inverter.log;
 
-import dev.atsync.cid.Cid;
-import java.nio.ByteBuffer;
+import dev.atsync.syntax.Did;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
 
 /**
- * An {@link EventLog} in memory: same semantics as the durable logs, nothing survives the
- * process. For tests, and for embedders that keep durability elsewhere. Thread-safe.
+ * An {@link EventStore} in memory: the same semantics as the durable stores, nothing survives
+ * the process. For tests, and for embedders that keep durability elsewhere. Thread-safe (one
+ * lock).
  */
-public final class InMemoryEventLog implements EventLog {
+public final class InMemoryEventStore implements EventStore {
   private final TreeMap<Long, LoggedEvent> events = new TreeMap<>();
-  private final Map<String, String> revs = new HashMap<>();
-  private final LinkedHashMap<ByteBuffer, long[]> seen = new LinkedHashMap<>();
+  private final Map<Did, Head> heads = new HashMap<>();
+  /** Digest to {seq, stored at}, oldest first. */
+  private final LinkedHashMap<FrameDigest, long[]> seen = new LinkedHashMap<>();
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final Duration dedupWindow;
   private final int dedupMax;
   private final Clock clock;
   private long lastSeq;
 
-  /** A log whose first seq is at least {@code seqFloor}, deduplicating for 10 minutes. */
-  public InMemoryEventLog(long seqFloor) {
+  /** A store whose first seq is at least {@code seqFloor}, deduplicating for 10 minutes. */
+  public InMemoryEventStore(long seqFloor) {
     this(seqFloor, Duration.ofMinutes(10), 1_000_000, Clock.systemUTC());
   }
 
   /**
-   * @param seqFloor lowest seq to assign
+   * @param seqFloor lowest seq to assign (at least 1)
    * @param dedupWindow how long an event's content is remembered for retries
    * @param dedupMax most event digests remembered
    * @param clock the clock for receive times and windows
    */
-  public InMemoryEventLog(long seqFloor, Duration dedupWindow, int dedupMax, Clock clock) {
+  public InMemoryEventStore(long seqFloor, Duration dedupWindow, int dedupMax, Clock clock) {
     if (seqFloor < 1) {
       throw new IllegalArgumentException("seq floor must be at least 1");
     }
@@ -51,59 +55,53 @@ public final class InMemoryEventLog implements EventLog {
   }
 
   @Override
-  public AppendResult append(List<LogEvent> batch) {
-    if (batch.isEmpty()) {
-      throw new IllegalArgumentException("empty batch");
+  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads) {
+    if (entries.isEmpty()) {
+      throw new IllegalArgumentException("nothing to append");
     }
     long last;
-    AppendResult result;
+    Appended result;
     synchronized (this) {
+      Set<Did> moved = new HashSet<>();
+      expectedHeads.forEach((did, seq) -> {
+        Head h = heads.get(did);
+        if ((h == null ? 0L : h.seq()) != seq) {
+          moved.add(did);
+        }
+      });
+      if (!moved.isEmpty()) {
+        return new Conflict(moved);
+      }
       long now = clock.millis();
-      expireDedup(now);
-      List<Long> seqs = new ArrayList<>(batch.size());
-      Map<String, String> pending = new HashMap<>();
-      ByteBuffer[] keys = new ByteBuffer[batch.size()];
-      int dups = 0;
-      for (int i = 0; i < batch.size(); i++) {
-        LogEvent e = batch.get(i);
-        keys[i] = ByteBuffer.wrap(Cid.sha256().digest(e.frame()));
-        long[] prior = seen.get(keys[i]);
+      expire(now);
+      List<Long> seqs = new ArrayList<>(entries.size());
+      List<Boolean> dups = new ArrayList<>(entries.size());
+      for (Entry entry : entries) {
+        long[] prior = seen.get(entry.digest());
         if (prior != null) {
           seqs.add(prior[0]);
-          dups++;
-          keys[i] = null;
+          dups.add(true);
           continue;
         }
-        seqs.add(null);
-        if (e.rev().isPresent()) {
-          String current = pending.containsKey(e.did()) ? pending.get(e.did()) : revs.get(e.did());
-          String rev = e.rev().get();
-          if (!RevRule.allows(e.type(), rev, current)) {
-            throw new StaleRevException(e.did(), rev, current);
-          }
-          pending.put(e.did(), rev);
-        }
-      }
-      for (int i = 0; i < batch.size(); i++) {
-        if (keys[i] == null) {
-          continue;
-        }
-        LogEvent e = batch.get(i);
+        LogEvent e = entry.event();
         long seq = ++lastSeq;
         events.put(seq, new LoggedEvent(seq, e.did(), e.type(), e.frame(), now));
-        seen.put(keys[i], new long[] {seq, now});
-        seqs.set(i, seq);
+        seen.put(entry.digest(), new long[] {seq, now});
+        if (e.rev().isPresent()) {
+          heads.put(e.did(), new Head(seq, e.rev().get(), Optional.of(entry.digest())));
+        }
+        seqs.add(seq);
+        dups.add(false);
       }
-      revs.putAll(pending);
       while (seen.size() > dedupMax) {
         Iterator<?> it = seen.keySet().iterator();
         it.next();
         it.remove();
       }
       last = lastSeq;
-      result = new AppendResult(seqs, dups);
+      result = new Appended(seqs, dups);
     }
-    if (result.duplicates() < batch.size()) {
+    if (result.duplicates().contains(false)) {
       for (LongConsumer l : listeners) {
         l.accept(last);
       }
@@ -111,11 +109,23 @@ public final class InMemoryEventLog implements EventLog {
     return result;
   }
 
-  private void expireDedup(long now) {
+  private void expire(long now) {
     Iterator<long[]> it = seen.values().iterator();
     while (it.hasNext() && now - it.next()[1] > dedupWindow.toMillis()) {
       it.remove();
     }
+  }
+
+  @Override
+  public synchronized Optional<Head> head(Did did) {
+    return Optional.ofNullable(heads.get(did));
+  }
+
+  @Override
+  public synchronized OptionalLong findStored(Did did, FrameDigest digest) {
+    expire(clock.millis());
+    long[] prior = seen.get(digest);
+    return prior == null ? OptionalLong.empty() : OptionalLong.of(prior[0]);
   }
 
   @Override
@@ -138,11 +148,6 @@ public final class InMemoryEventLog implements EventLog {
       out.add(e);
     }
     return out;
-  }
-
-  @Override
-  public synchronized Optional<String> currentRev(String did) {
-    return Optional.ofNullable(revs.get(did));
   }
 
   @Override

@@ -1,0 +1,427 @@
+package dev.atsync.inverter.log.jetstream;
+
+import dev.atsync.inverter.log.EventLogException;
+import dev.atsync.inverter.log.EventStore;
+import dev.atsync.inverter.log.FrameDigest;
+import dev.atsync.inverter.log.LogEvent;
+import dev.atsync.inverter.log.LoggedEvent;
+import dev.atsync.inverter.log.Retention;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.PublishOptions;
+import io.nats.client.PurgeOptions;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StreamState;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link EventStore} on one NATS JetStream stream, shared by any number of inverter nodes.
+ * The firehose seq is the stream sequence, so every node serves the same seq for the same event.
+ * The layout of subjects and headers is described in {@code MessageHeaders}; each node follows
+ * the stream with a {@code StreamTail}, and the stream is created or checked by a
+ * {@code StreamProvisioner}.
+ *
+ * <p><b>Append.</b> Every event is published with {@code Nats-Msg-Id} = hex SHA-256 of its
+ * frame, so the server answers a retry within the duplicate window with the original seq. An
+ * event with a rev is published with {@code expectedLastSubjectSequence} = the head seq the
+ * {@link dev.atsync.inverter.log.EventLog} checked it against (then the seq of the account's
+ * previous event in the same append): when another node appended to that account in between,
+ * the server refuses it and the append answers {@link Conflict}. A publish that times out is sent
+ * once more with the same message id (a replicated stream drops requests while it elects a
+ * leader); if that fails too the append throws, and the event may still be stored: the client's
+ * retry is deduplicated.
+ *
+ * <p><b>Batch atomicity is weaker than {@link EventStore} asks.</b> JetStream 2.9 cannot publish
+ * several messages atomically. When a later event of an append meets a conflict or a failure,
+ * the events published before it stay stored (the answer is still {@link Conflict} or
+ * {@link EventLogException}). The log's retry, or the poster's, finds them as duplicates and
+ * answers them with their original seqs, so nothing is stored twice; but a batch refused after
+ * such a conflict (its later event turned out stale) leaves that stored prefix in the stream.
+ *
+ * <p><b>Finding a retry</b> of an event that looks stale: a retry of the account's newest event is
+ * the head itself (same message id); an older original is found in this node's tail once the
+ * tail has passed the head; beyond the tail's window, the server is asked with a publish that
+ * cannot be stored (an impossible expected sequence), which an unreplicated stream answers as a
+ * duplicate with the original seq. A replicated 2.9 stream checks the expectation before the
+ * message id, so a retry older than the node's window is answered as stale there.
+ *
+ * <p><b>Durability</b>: an append returns only after JetStream acknowledged every event, which with
+ * {@code replicas = 3} means a quorum of servers stored it (nats-server acknowledges before it
+ * syncs to disk; see the inverter README). Failures (timeouts, no quorum, connection down) throw
+ * {@link EventLogException}; nothing unacknowledged is reported as stored.
+ */
+public final class JetStreamEventStore implements EventStore {
+  private static final Logger LOG = LoggerFactory.getLogger(JetStreamEventStore.class);
+  /** JetStream API error: wrong last sequence (expected-last-subject-sequence mismatch). */
+  private static final int ERR_WRONG_LAST_SEQUENCE = 10071;
+  /** The same refusal as answered by a clustered (replicated) stream's leader in 2.9. */
+  private static final int ERR_EXPECTED_SEQUENCE_MISMATCH = 10077;
+  private static final int ERR_NO_MESSAGE = 10037;
+
+  private final JetStreamSettings settings;
+  private final Connection connection;
+  private final JetStream js;
+  private final JetStreamManagement jsm;
+  private final String node = UUID.randomUUID().toString();
+  private final StreamTail tail;
+  private volatile boolean closed;
+
+  private JetStreamEventStore(JetStreamSettings settings, Connection connection) {
+    this.settings = settings;
+    this.connection = connection;
+    try {
+      JetStreamOptions jso = JetStreamOptions.builder().requestTimeout(settings.connectTimeout()).build();
+      this.js = connection.jetStream(jso);
+      this.jsm = connection.jetStreamManagement(jso);
+      StreamState state = new StreamProvisioner(jsm, settings).ensureWithRetry().getStreamState();
+      this.tail = new StreamTail(connection, js, jsm, settings, node, state);
+    } catch (IOException | JetStreamApiException e) {
+      throw new EventLogException("cannot set up JetStream stream " + settings.streamName() + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Connects, creates the stream if it does not exist (applying the seq floor to a new, empty
+   * stream), and starts tailing it.
+   *
+   * @throws EventLogException if the servers cannot be reached or the stream cannot be set up
+   */
+  public static JetStreamEventStore connect(JetStreamSettings settings) {
+    Options options = new Options.Builder()
+        .servers(settings.natsUrls().toArray(new String[0]))
+        .connectionTimeout(settings.connectTimeout())
+        .maxReconnects(-1)
+        .reconnectWait(Duration.ofMillis(250))
+        .connectionName("atsync-inverter")
+        .build();
+    Connection c;
+    try {
+      c = Nats.connect(options);
+    } catch (IOException e) {
+      throw new EventLogException("cannot connect to NATS at " + settings.natsUrls() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EventLogException("interrupted while connecting to NATS", e);
+    }
+    try {
+      return new JetStreamEventStore(settings, c);
+    } catch (RuntimeException e) {
+      try {
+        c.close();
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      throw e;
+    }
+  }
+
+  private String subject(Did did, boolean withRev) {
+    return MessageHeaders.subject(settings.subjectPrefix(), did.toString(), withRev);
+  }
+
+  @Override
+  public Optional<Head> head(Did did) {
+    try {
+      MessageInfo mi = jsm.getLastMessage(settings.streamName(), subject(did, true));
+      Headers h = mi.getHeaders();
+      String rev = h == null ? null : h.getFirst(MessageHeaders.REV);
+      if (rev == null || !Tid.isValid(rev)) {
+        throw new EventLogException("the head of " + did + " (stream seq " + mi.getSeq() + ") has no valid "
+            + MessageHeaders.REV + " header");
+      }
+      String id = h.getFirst(MessageHeaders.MSG_ID);
+      return Optional.of(new Head(mi.getSeq(), Tid.parse(rev), Optional.ofNullable(id).map(FrameDigest::fromHex)));
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == ERR_NO_MESSAGE || e.getErrorCode() == 404) {
+        return Optional.empty();
+      }
+      throw new EventLogException("reading the head of " + did + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new EventLogException("reading the head of " + did + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public OptionalLong findStored(Did did, FrameDigest digest) {
+    Optional<Head> head = head(did);
+    if (head.isPresent() && head.get().digest().filter(digest::equals).isPresent()) {
+      return OptionalLong.of(head.get().seq());
+    }
+    String id = digest.toHex();
+    // an older original is at or below the head: once the tail has passed it, the index knows
+    tail.awaitTailed(head.map(Head::seq).orElse(0L), System.nanoTime() + settings.connectTimeout().toNanos());
+    Long seq = tail.seqOf(id);
+    if (seq != null) {
+      return OptionalLong.of(seq);
+    }
+    return probe(did, id);
+  }
+
+  /**
+   * Asks the server whether a frame with this message id was stored within the duplicate window,
+   * without storing anything: the expectation can never hold, and an unreplicated stream checks
+   * the message id first.
+   */
+  private OptionalLong probe(Did did, String id) {
+    Message m = NatsMessage.builder().subject(subject(did, true)).data(new byte[0]).build();
+    Optional<PublishAck> ack;
+    try {
+      ack = publishOnce(m, PublishOptions.builder().messageId(id).expectedLastSubjectSequence(Long.MAX_VALUE).build());
+    } catch (IOException timeout) {
+      throw new EventLogException("asking JetStream whether a frame of " + did + " is stored timed out", timeout);
+    }
+    if (ack.isPresent() && !ack.get().isDuplicate()) {
+      throw new EventLogException("JetStream stored a probe at seq " + ack.get().getSeqno()
+          + " despite an impossible expectation");
+    }
+    return ack.map(a -> OptionalLong.of(a.getSeqno())).orElse(OptionalLong.empty());
+  }
+
+  @Override
+  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads) {
+    if (entries.isEmpty()) {
+      throw new IllegalArgumentException("nothing to append");
+    }
+    if (closed) {
+      throw new EventLogException("event log is closed");
+    }
+    Map<Did, Long> expect = new HashMap<>(expectedHeads);
+    List<Long> seqs = new ArrayList<>(entries.size());
+    List<Boolean> dups = new ArrayList<>(entries.size());
+    long maxNew = 0;
+    Outcome outcome = null;
+    for (Entry entry : entries) {
+      LogEvent e = entry.event();
+      String id = entry.digest().toHex();
+      Message m = message(e, id);
+      PublishOptions.Builder po = PublishOptions.builder().messageId(id);
+      if (e.rev().isPresent()) {
+        Long head = expect.get(e.did());
+        if (head == null) {
+          head = head(e.did()).map(Head::seq).orElse(0L);
+        }
+        po.expectedLastSubjectSequence(head);
+      }
+      Optional<Ack> ack = publish(m, po.build());
+      if (ack.isEmpty()) {
+        outcome = new Conflict(Set.of(e.did())); // another node appended to this account first
+        break;
+      }
+      long seq = ack.get().seq();
+      boolean duplicate = ack.get().duplicate();
+      seqs.add(seq);
+      dups.add(duplicate);
+      if (!duplicate) {
+        maxNew = Math.max(maxNew, seq);
+        if (e.rev().isPresent()) {
+          expect.put(e.did(), seq);
+        }
+      }
+    }
+    if (maxNew > 0) {
+      tail.advanceLast(maxNew);
+      tail.notifyUpTo(maxNew);
+    }
+    return outcome != null ? outcome : new Appended(seqs, dups);
+  }
+
+  private Message message(LogEvent e, String id) {
+    Headers h = new Headers();
+    h.put(MessageHeaders.DID, e.did().toString());
+    h.put(MessageHeaders.TYPE, e.type());
+    h.put(MessageHeaders.NODE, node);
+    e.rev().ifPresent(r -> h.put(MessageHeaders.REV, r.toString()));
+    return NatsMessage.builder().subject(subject(e.did(), e.rev().isPresent())).headers(h).data(e.frame()).build();
+  }
+
+  /** Where a published event is stored, and whether it was stored before this append. */
+  private record Ack(long seq, boolean duplicate) {}
+
+  /**
+   * Publishes; empty when the server refused it for a wrong expected last subject sequence. A
+   * request that times out is sent once more with the same message id: the id makes the second
+   * send store the event at most once, and an event stored by the first send is this append's,
+   * not a duplicate.
+   */
+  private Optional<Ack> publish(Message m, PublishOptions po) {
+    IOException first;
+    try {
+      return publishOnce(m, po).map(a -> new Ack(a.getSeqno(), a.isDuplicate()));
+    } catch (IOException e) {
+      first = e;
+    }
+    if (!closed) {
+      LOG.info("JetStream publish to {} timed out; sending it once more", m.getSubject());
+      try {
+        return publishOnce(m, po).map(a -> new Ack(a.getSeqno(), false));
+      } catch (IOException second) {
+        first.addSuppressed(second);
+      }
+    }
+    throw new EventLogException("publishing to JetStream failed (the event may or may not be stored; "
+        + "a retry is deduplicated): " + first.getMessage(), first);
+  }
+
+  /** One publish request; IOException when it went unanswered. */
+  private Optional<PublishAck> publishOnce(Message m, PublishOptions po) throws IOException {
+    try {
+      return Optional.of(js.publish(m, po));
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == ERR_WRONG_LAST_SEQUENCE || e.getApiErrorCode() == ERR_EXPECTED_SEQUENCE_MISMATCH) {
+        return Optional.empty();
+      }
+      throw new EventLogException("JetStream refused an event of " + m.getSubject() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long lastSeq() {
+    return tail.lastSeq();
+  }
+
+  @Override
+  public long oldestSeq() {
+    // refreshed by the tail's watchdog, so the fan-out thread never waits on the server here
+    return tail.oldestSeq();
+  }
+
+  @Override
+  public List<LoggedEvent> readAfter(long afterSeq, int max) {
+    if (max <= 0) {
+      return List.of();
+    }
+    long cursor = Math.max(afterSeq, oldestSeq() - 1);
+    long last = lastSeq();
+    List<LoggedEvent> out = new ArrayList<>(Math.min(max, 1024));
+    while (out.size() < max && cursor < last) {
+      Map.Entry<Long, LoggedEvent> first = tail.recent().firstEntry();
+      Map.Entry<Long, LoggedEvent> next = tail.recent().higherEntry(cursor);
+      LoggedEvent e;
+      if (first != null && first.getKey() <= cursor + 1 && next != null) {
+        e = next.getValue();
+      } else {
+        Optional<LoggedEvent> fetched = fetchNext(cursor + 1);
+        if (fetched.isEmpty()) {
+          break;
+        }
+        e = fetched.get();
+      }
+      out.add(e);
+      cursor = e.seq();
+    }
+    return out;
+  }
+
+  /** The first event at or after {@code fromSeq}, read from the server (outside the tail's window). */
+  private Optional<LoggedEvent> fetchNext(long fromSeq) {
+    long seq = fromSeq;
+    try {
+      while (true) {
+        MessageInfo mi = jsm.getNextMessage(settings.streamName(), seq, settings.subjectPrefix() + ".>");
+        Headers h = mi.getHeaders();
+        String did = h == null ? null : h.getFirst(MessageHeaders.DID);
+        String type = h == null ? null : h.getFirst(MessageHeaders.TYPE);
+        if (did == null || type == null || !Did.isValid(did)) {
+          seq = mi.getSeq() + 1; // not an atsync event: skip it, as the tail does
+          continue;
+        }
+        ZonedDateTime t = mi.getTime();
+        return Optional.of(new LoggedEvent(mi.getSeq(), Did.parse(did), type, mi.getData(),
+            t == null ? 0 : t.toInstant().toEpochMilli()));
+      }
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == ERR_NO_MESSAGE || e.getErrorCode() == 404) {
+        return Optional.empty();
+      }
+      throw new EventLogException("reading seq " + seq + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new EventLogException("reading seq " + seq + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void addAppendListener(LongConsumer listener) {
+    tail.addListener(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Purges events outside the window. The stream's own MaxAge/MaxMsgs already enforce the
+   * configured window on the server; this applies another one on demand.
+   */
+  @Override
+  public int prune(Retention retention) {
+    long removed = 0;
+    try {
+      if (retention.maxEvents().isPresent()) {
+        removed += jsm.purgeStream(settings.streamName(),
+            PurgeOptions.builder().keep(retention.maxEvents().getAsLong()).build()).getPurged();
+      }
+      if (retention.maxAge().isPresent()) {
+        ZonedDateTime cutoff = ZonedDateTime.now(ZoneOffset.UTC).minus(retention.maxAge().get());
+        try {
+          MessageInfo firstKept = jsm.getFirstMessage(settings.streamName(), cutoff);
+          removed += jsm.purgeStream(settings.streamName(),
+              PurgeOptions.builder().sequence(firstKept.getSeq()).build()).getPurged();
+        } catch (JetStreamApiException none) {
+          if (none.getApiErrorCode() != ERR_NO_MESSAGE && none.getErrorCode() != 404) {
+            throw none;
+          }
+          // nothing younger than the cutoff: everything goes, the sequence carries on
+          removed += jsm.purgeStream(settings.streamName()).getPurged();
+        }
+      }
+    } catch (IOException | JetStreamApiException e) {
+      throw new EventLogException("pruning stream " + settings.streamName() + ": " + e.getMessage(), e);
+    }
+    tail.refresh();
+    return (int) Math.min(Integer.MAX_VALUE, removed);
+  }
+
+  /** The newest seq this node's tail delivered (tests watch it recover). */
+  long tailedSeq() {
+    return tail.tailedSeq();
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    tail.close();
+    try {
+      connection.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.debug("closing the NATS connection", e);
+    }
+  }
+}
