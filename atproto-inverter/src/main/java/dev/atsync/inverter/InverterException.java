@@ -1,6 +1,9 @@
 package dev.atsync.inverter;
 
-/** Base of the exceptions the inverter throws: refused events, stale revs, storage failures. */
+/**
+ * Base of the inverter library's own exceptions: the log's stale revs and storage failures.
+ * (Refused publishes are the ingest protocol's {@code IngestException}, shared with the HTTP client.)
+ */
 public class InverterException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
