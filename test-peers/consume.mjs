@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The reference consumer: @atproto/sync's Firehose reading a subscribeRepos stream, with
 // identities resolved through the given PLC directory and every commit authenticated (signature
 // and MST proofs). One JSON object per line on stdout:

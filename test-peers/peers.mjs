@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Starts the reference peers on 127.0.0.1 for the atsync tests: a PLC directory (in memory, from
 // @did-plc/server) and one or more PDS instances (@atproto/pds, each with its own data directory),
 // then takes commands, one JSON object per line on stdin, and answers one JSON object per line on

