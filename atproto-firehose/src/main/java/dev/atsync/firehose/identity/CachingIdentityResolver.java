@@ -47,8 +47,10 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
     this.cache = new LinkedHashMap<>(16, 0.75f, true) {
       private static final long serialVersionUID = 1L;
 
+      // qualified: inside this LinkedHashMap subclass a bare Entry is the inherited Map.Entry
+      // (javac 17 took the record; javac 25 follows the JLS and refuses the override)
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry> e) {
+      protected boolean removeEldestEntry(Map.Entry<String, CachingIdentityResolver.Entry> e) {
         return size() > CachingIdentityResolver.this.maxEntries;
       }
     };
