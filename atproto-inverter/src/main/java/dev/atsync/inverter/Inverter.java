@@ -63,7 +63,7 @@ public final class Inverter implements AutoCloseable {
   private Inverter(Builder b) {
     this.config = new Config(b.ingestAddress, List.copyOf(b.tokens), b.maxBodyBytes, b.drainTimeout);
     this.log = Objects.requireNonNull(b.log, "log");
-    this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, metrics);
+    this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, b.reorderWait, metrics);
     SubscriberSettings s = new SubscriberSettings(b.maxSubscribers, b.futureCursorLive, b.maxQueuedBytes,
         b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames);
     this.fanout = new Fanout(log, s, metrics);
@@ -226,6 +226,7 @@ public final class Inverter implements AutoCloseable {
     private Duration writeTimeout = Duration.ofSeconds(30);
     private Duration pingInterval = Duration.ofSeconds(30);
     private Duration drainTimeout = Duration.ofSeconds(5);
+    private Duration reorderWait = Duration.ofSeconds(3);
     private int recentFrames = 10_000;
     private final List<java.util.function.IntConsumer> subscriberListeners = new ArrayList<>();
 
@@ -342,6 +343,19 @@ public final class Inverter implements AutoCloseable {
     /** How long {@link Inverter#close()} waits for in-flight work (default 5 s). */
     public Builder drainTimeout(Duration timeout) {
       this.drainTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /**
+     * How long a {@code #commit} whose predecessor has not arrived yet (it is in flight from
+     * another PDS instance) is held before it goes on without it and a chain gap is counted
+     * (default 3 s). A commit in order never waits.
+     */
+    public Builder reorderWait(Duration wait) {
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException("reorder wait must not be negative: " + wait);
+      }
+      this.reorderWait = wait;
       return this;
     }
 

@@ -186,7 +186,7 @@ public final class ReferencePeers implements AutoCloseable {
 
   /** Stops the consumers and the peers (closing stdin ends them), forcibly after 10 s. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (ReferenceConsumer c : consumers) {
       c.close();
     }
@@ -195,8 +195,13 @@ public final class ReferencePeers implements AutoCloseable {
     } catch (IOException e) {
       // already gone
     }
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
       process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 }
