@@ -89,7 +89,7 @@ public final class IngestPipeline {
       throw reject(IngestError.PAYLOAD_TOO_LARGE, frames.size() + " frames exceed the limit of " + maxFramesPerBatch
           + " per request", -1);
     }
-    return append(checked(frames), Optional.empty());
+    return append(checked(frames), Optional.empty()).seqs();
   }
 
   /**
@@ -97,11 +97,11 @@ public final class IngestPipeline {
    * with it: the same checks as a post. A refused frame (invalid, or stale) is skipped: the
    * cursor moves past it, and the refusal is thrown for the caller to count.
    *
-   * @return the frame's seq in the log
+   * @return the frame's seq in the log, and whether it was already stored
    * @throws IngestException if the frame is refused ({@link IngestError#UNAVAILABLE}: not stored,
    *     cursor unmoved, take it again)
    */
-  public long ingest(Frame frame, EventStore.UpstreamPosition position) {
+  public AppendResult ingest(Frame frame, EventStore.UpstreamPosition position) {
     List<LogEvent> events;
     try {
       events = checked(List.of(frame));
@@ -110,7 +110,7 @@ public final class IngestPipeline {
       throw refused;
     }
     try {
-      return append(events, Optional.of(position)).get(0);
+      return append(events, Optional.of(position));
     } catch (IngestException e) {
       if (e.error() == IngestError.STALE_REV) {
         log.skipUpstream(position);
@@ -169,7 +169,7 @@ public final class IngestPipeline {
     return events;
   }
 
-  private List<Long> append(List<LogEvent> events, Optional<EventStore.UpstreamPosition> position) {
+  private AppendResult append(List<LogEvent> events, Optional<EventStore.UpstreamPosition> position) {
     AppendResult r;
     try {
       r = position.isPresent() ? log.append(events, position.get()) : log.append(events);
@@ -186,7 +186,7 @@ public final class IngestPipeline {
     }
     accepted.add(events.size() - r.duplicates());
     duplicates.add(r.duplicates());
-    return r.seqs();
+    return r;
   }
 
   private IngestException rejectFrame(InvalidFrameException e, int index) {
