@@ -326,7 +326,7 @@ class ReferencePdsTest {
           "once in the merged stream: " + f);
     }
     assertTrue(byContent.values().stream().allMatch(n -> n == 1), "no event twice");
-    assertChainsUnbroken(served);
+    dev.atsync.inverter.TestEvents.assertChainsUnbroken(served);
     ReferenceConsumer consumer = closeLater(peers.consume(publicUrl(inverter), 0));
     long lastSeq = served.get(served.size() - 1).seq().orElseThrow();
     consumer.awaitProcessed(lastSeq, WAIT);
@@ -334,21 +334,6 @@ class ReferencePdsTest {
     assertEquals(List.of(), consumer.errors());
   }
 
-  /** Each #commit's since is the rev of the account's previous #commit or #sync in the stream. */
-  static void assertChainsUnbroken(List<Frame> stream) {
-    Map<String, String> lastRev = new HashMap<>();
-    for (Frame f : stream) {
-      if (f.event() instanceof CommitEvent c) {
-        String prior = lastRev.get(c.repo());
-        if (prior != null) {
-          assertEquals(Optional.of(prior), c.since(), "the chain of " + c.repo() + " at seq " + c.seq());
-        }
-        lastRev.put(c.repo(), c.rev());
-      } else if (f.event() instanceof SyncEvent y) {
-        lastRev.put(y.did(), y.rev());
-      }
-    }
-  }
 
   /** The inverter's stream from cursor 0, {@code n} frames, read with this project's subscriber. */
   List<Frame> readAll(Inverter inverter, int n) throws Exception {
