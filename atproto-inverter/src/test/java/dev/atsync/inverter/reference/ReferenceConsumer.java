@@ -123,18 +123,6 @@ public final class ReferenceConsumer implements AutoCloseable {
   /** Stops the consumer (closing stdin ends it), forcibly after 10 s. */
   @Override
   public void close() {
-    try {
-      process.getOutputStream().close();
-    } catch (IOException e) {
-      // already gone
-    }
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    ReferencePeers.stop(process, process.getOutputStream());
   }
 }

@@ -190,8 +190,13 @@ public final class ReferencePeers implements AutoCloseable {
     for (ReferenceConsumer c : consumers) {
       c.close();
     }
+    stop(process, commands);
+  }
+
+  /** Closes a Node.js peer's stdin, which ends it, and waits up to 10 s before killing it. */
+  static void stop(Process process, java.io.Closeable stdin) {
     try {
-      commands.close();
+      stdin.close();
     } catch (IOException e) {
       // already gone
     }
