@@ -10,10 +10,12 @@ import dev.atsync.inverter.internal.Metrics;
 import dev.atsync.inverter.internal.StreamServer;
 import dev.atsync.inverter.internal.SubscriberSettings;
 import dev.atsync.inverter.internal.TokenSet;
+import dev.atsync.inverter.internal.UpstreamFollower;
 import dev.atsync.inverter.log.EventLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +55,7 @@ public final class Inverter implements AutoCloseable {
   private final Fanout fanout;
   private final StreamServer streamServer;
   private IngestServer ingestServer;
+  private final List<UpstreamFollower> followers = new ArrayList<>();
   private volatile boolean started;
   private volatile boolean closed;
 
@@ -63,13 +66,16 @@ public final class Inverter implements AutoCloseable {
   private Inverter(Builder b) {
     this.config = new Config(b.ingestAddress, List.copyOf(b.tokens), b.maxBodyBytes, b.drainTimeout);
     this.log = Objects.requireNonNull(b.log, "log");
-    this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, metrics);
+    this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, b.reorderWait, metrics);
     SubscriberSettings s = new SubscriberSettings(b.maxSubscribers, b.futureCursorLive, b.maxQueuedBytes,
         b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames);
     this.fanout = new Fanout(log, s, metrics);
     this.streamServer = new StreamServer(b.publicAddress, log, fanout, s);
     for (java.util.function.IntConsumer l : List.copyOf(b.subscriberListeners)) {
       fanout.onCountChanged(l);
+    }
+    for (URI upstream : List.copyOf(b.upstreams)) {
+      followers.add(new UpstreamFollower(upstream, pipeline, log, metrics, b.upstreamBackoff));
     }
     metrics.gauge("atsync_inverter_last_seq", "Highest seq assigned", log::lastSeq);
     metrics.gauge("atsync_inverter_oldest_seq", "Oldest seq in the backfill window", log::oldestSeq);
@@ -103,8 +109,11 @@ public final class Inverter implements AutoCloseable {
       }
       ingestServer.start();
     }
-    LOG.info("inverter started: subscribeRepos on port {}, ingest {}", publicPort(),
-        ingestServer == null ? "in-process only" : "on port " + ingestServer.port());
+    for (UpstreamFollower f : followers) {
+      f.start();
+    }
+    LOG.info("inverter started: subscribeRepos on port {}, ingest {}, {} upstream(s)", publicPort(),
+        ingestServer == null ? "in-process only" : "on port " + ingestServer.port(), followers.size());
     return this;
   }
 
@@ -164,10 +173,37 @@ public final class Inverter implements AutoCloseable {
     return metrics.scrape();
   }
 
+  /** How each upstream is followed (pull mode), in the order they were configured. */
+  public List<UpstreamStatus> upstreams() {
+    List<UpstreamStatus> out = new ArrayList<>(followers.size());
+    for (UpstreamFollower f : followers) {
+      out.add(f.status());
+    }
+    return out;
+  }
+
   private Map<String, Object> health() {
     Map<String, Object> h = new LinkedHashMap<>();
     h.put("lastSeq", log.lastSeq());
     h.put("subscribers", fanout.size());
+    if (!followers.isEmpty()) {
+      List<Map<String, Object>> ups = new ArrayList<>();
+      for (UpstreamStatus u : upstreams()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("endpoint", u.endpoint().toString());
+        m.put("connected", u.connected());
+        u.cursor().ifPresent(c -> m.put("cursor", c));
+        m.put("events", u.events());
+        m.put("duplicates", u.duplicates());
+        m.put("refused", u.refused());
+        m.put("reconnects", u.reconnects());
+        m.put("cursorResets", u.cursorResets());
+        m.put("queued", u.queued());
+        u.lastEventAgeMillis().ifPresent(a -> m.put("lastEventAgeMillis", a));
+        ups.add(m);
+      }
+      h.put("upstreams", ups);
+    }
     return h;
   }
 
@@ -182,6 +218,9 @@ public final class Inverter implements AutoCloseable {
       return;
     }
     closed = true;
+    for (UpstreamFollower f : followers) {
+      f.close();
+    }
     if (ingestServer != null) {
       ingestServer.close();
     }
@@ -226,6 +265,9 @@ public final class Inverter implements AutoCloseable {
     private Duration writeTimeout = Duration.ofSeconds(30);
     private Duration pingInterval = Duration.ofSeconds(30);
     private Duration drainTimeout = Duration.ofSeconds(5);
+    private Duration reorderWait = Duration.ofSeconds(3);
+    private final List<URI> upstreams = new ArrayList<>();
+    private Duration upstreamBackoff = Duration.ofMillis(500);
     private int recentFrames = 10_000;
     private final List<java.util.function.IntConsumer> subscriberListeners = new ArrayList<>();
 
@@ -345,6 +387,44 @@ public final class Inverter implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long a {@code #commit} whose predecessor has not arrived yet (it is in flight from
+     * another PDS instance) is held before it goes on without it and a chain gap is counted
+     * (default 3 s). A commit in order never waits.
+     */
+    public Builder reorderWait(Duration wait) {
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException("reorder wait must not be negative: " + wait);
+      }
+      this.reorderWait = wait;
+      return this;
+    }
+
+    /**
+     * Pull mode: follow this PDS instance's own firehose and store every event it emits, as if it
+     * had posted them (repeatable; push and pull work together). Give the instance's internal
+     * address, behind the load balancer: {@code ws://pds-1:3000}, {@code http://pds-1:3000} or a
+     * full {@code .../xrpc/com.atproto.sync.subscribeRepos} URL ({@code https} and {@code wss}
+     * too). The upstream's cursor is stored in the log with the events, so a restart resumes
+     * right after them; the first start takes the upstream's whole backfill window.
+     */
+    public Builder upstream(URI endpoint) {
+      URI e = subscribeReposUrl(endpoint);
+      if (!upstreams.contains(e)) {
+        upstreams.add(e);
+      }
+      return this;
+    }
+
+    /** The first reconnect delay for upstreams (doubling with jitter, up to a minute; default 500 ms). */
+    public Builder upstreamBackoff(Duration first) {
+      if (first.isNegative() || first.isZero()) {
+        throw new IllegalArgumentException("backoff must be positive: " + first);
+      }
+      this.upstreamBackoff = first;
+      return this;
+    }
+
     /** Events kept encoded in memory for live subscribers (default 10,000). */
     public Builder recentFrames(int events) {
       this.recentFrames = (int) positive(events);
@@ -360,6 +440,34 @@ public final class Inverter implements AutoCloseable {
         new TokenSet(tokens);
       }
       return new Inverter(this);
+    }
+
+    /** An upstream given as ws(s):// or http(s)://, with or without the endpoint's path, as its subscribeRepos URL. */
+    static URI subscribeReposUrl(URI u) {
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+      String ws;
+      switch (scheme) {
+        case "ws":
+        case "http":
+          ws = "ws";
+          break;
+        case "wss":
+        case "https":
+          ws = "wss";
+          break;
+        default:
+          throw new IllegalArgumentException("an upstream is a ws://, wss://, http:// or https:// URL: " + u);
+      }
+      if (u.getHost() == null || u.getRawQuery() != null || u.getRawFragment() != null) {
+        throw new IllegalArgumentException("an upstream needs a host and no query or fragment: " + u);
+      }
+      String path = u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/")
+          ? "/xrpc/com.atproto.sync.subscribeRepos" : u.getRawPath();
+      if (!path.endsWith("/xrpc/com.atproto.sync.subscribeRepos")) {
+        throw new IllegalArgumentException("an upstream's path must be empty or /xrpc/com.atproto.sync.subscribeRepos: "
+            + u);
+      }
+      return URI.create(ws + "://" + u.getRawAuthority() + path);
     }
 
     private static long positive(long v) {

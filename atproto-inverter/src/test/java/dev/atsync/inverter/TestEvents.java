@@ -86,4 +86,20 @@ public final class TestEvents {
     }
     return out;
   }
+
+  /** Each #commit's since is the rev of the account's previous #commit or #sync in the stream. */
+  public static void assertChainsUnbroken(List<Frame> stream) {
+    java.util.Map<String, String> lastRev = new java.util.HashMap<>();
+    for (Frame f : stream) {
+      if (f.event() instanceof dev.atsync.firehose.CommitEvent c) {
+        String prior = lastRev.get(c.repo());
+        if (prior != null) {
+          org.junit.jupiter.api.Assertions.assertEquals(java.util.Optional.of(prior), c.since(), "the chain of " + c.repo() + " at seq " + c.seq());
+        }
+        lastRev.put(c.repo(), c.rev());
+      } else if (f.event() instanceof dev.atsync.firehose.SyncEvent y) {
+        lastRev.put(y.did(), y.rev());
+      }
+    }
+  }
 }

@@ -124,9 +124,14 @@ class VerifiedIngestTest {
       }
       // the verifier finds the retry stale (IGNORED), not invalid; the log answers it with its seq
       assertEquals(List.of(1L), inv.publish(List.of(commits.get(0).toFrame())));
+      // the same event under another seq (another upstream, a PDS whose counter restarted) too
+      assertEquals(List.of(1L), inv.publish(List.of(commits.get(0).withSeq(99).toFrame())));
       // an older commit that is not a retry (other bytes): the log refuses it as stale
+      CommitEvent c = commits.get(0);
+      CommitEvent other = new CommitEvent(c.seq(), c.rebase(), c.tooBig(), c.repo(), c.commit(), c.rev(), c.since(),
+          c.blocks(), c.ops(), c.blobs(), c.prevData(), "2020-01-01T00:00:00.000Z");
       dev.atsync.firehose.ingest.IngestException stale = assertThrows(dev.atsync.firehose.ingest.IngestException.class,
-          () -> inv.publish(List.of(commits.get(0).withSeq(99).toFrame())));
+          () -> inv.publish(List.of(other.toFrame())));
       assertEquals(409, stale.status(), stale.toString());
       assertEquals("StaleRev", stale.errorName());
     }

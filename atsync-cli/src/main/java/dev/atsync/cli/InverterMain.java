@@ -62,6 +62,9 @@ public final class InverterMain {
     option("crawl-relay", "", "relay base URL to keep crawling this PDS (repeatable; or comma-separated in"
         + " ATSYNC_CRAWL_RELAY): requestCrawl at start and when no relay has been subscribed for a while");
     option("crawl-hostname", "", "the PDS's public hostname to give relays in requestCrawl (with --crawl-relay)");
+    option("upstream", "", "pull mode: a PDS instance's own firehose to follow, on its internal address"
+        + " (ws://pds-1:3000 or http://pds-1:3000; repeatable; or comma-separated in ATSYNC_UPSTREAM)");
+    option("reorder-wait-ms", "3000", "how long a commit waits for its predecessor from another PDS instance");
     option("signatures", "off", "also check commit signatures against each account's current key: on or off");
     option("plc-url", "https://plc.directory", "PLC directory for did:plc keys (with --signatures on)");
   }
@@ -133,6 +136,9 @@ public final class InverterMain {
     return "ATSYNC_" + option.toUpperCase(Locale.ROOT).replace('-', '_');
   }
 
+  /** Repeatable options whose environment variable holds a comma-separated list. */
+  static final java.util.Set<String> SPLIT = java.util.Set.of("token", "nats-url", "crawl-relay", "upstream");
+
   /** Flags over environment over defaults; repeatable options collect every value. */
   static Map<String, List<String>> parse(String[] args, Map<String, String> environment) {
     Map<String, List<String>> opts = new LinkedHashMap<>();
@@ -168,7 +174,7 @@ public final class InverterMain {
       }
       String v = environment.get(env(e.getKey()));
       if (v != null && !v.isEmpty()) {
-        opts.put(e.getKey(), e.getKey().equals("token") || e.getKey().equals("nats-url") ? List.of(v.split(",")) : List.of(v));
+        opts.put(e.getKey(), SPLIT.contains(e.getKey()) ? List.of(v.split(",")) : List.of(v));
       } else if (!e.getValue()[0].isEmpty()) {
         opts.put(e.getKey(), List.of(e.getValue()[0]));
       }
@@ -221,7 +227,14 @@ public final class InverterMain {
     if (!future.equals("error") && !future.equals("live")) {
       throw new IllegalArgumentException("--future-cursor must be error or live");
     }
-    return Inverter.builder()
+    Inverter.Builder b = Inverter.builder();
+    for (String u : opts.getOrDefault("upstream", List.of())) {
+      if (!u.isBlank()) {
+        b.upstream(java.net.URI.create(u.trim()));
+      }
+    }
+    return b
+        .reorderWait(Duration.ofMillis(number(opts, "reorder-wait-ms")))
         .log(log)
         .check(check(one(opts, "verify"), keys(opts)))
         .publicAddress(new InetSocketAddress(one(opts, "public-host"), (int) number(opts, "public-port")))

@@ -1,5 +1,6 @@
 package dev.atsync.inverter.internal;
 
+import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.EventValidator;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.FrameLimits;
@@ -12,10 +13,12 @@ import dev.atsync.firehose.ingest.IngestProtocol;
 import dev.atsync.inverter.EventCheck;
 import dev.atsync.inverter.log.AppendResult;
 import dev.atsync.inverter.log.EventLog;
+import dev.atsync.inverter.log.EventStore;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.StaleRevException;
 import dev.atsync.syntax.Did;
 import dev.atsync.syntax.Tid;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one path every event takes into the log, from HTTP and from the in-process API: decode the
- * frames, check each (structure, lexicon, then the configured {@link EventCheck}), and append the
- * whole batch atomically. Any refusal names the frame and stores nothing.
+ * The one path every event takes into the log, posted over HTTP, published in-process, or taken
+ * from an upstream's firehose: decode the frames, check each (structure, lexicon, then the
+ * configured {@link EventCheck}), hold a commit whose predecessor is still in flight from another
+ * PDS instance ({@link ChainOrder}), and append the whole batch atomically. Any refusal names the
+ * frame and stores nothing.
  */
 public final class IngestPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(IngestPipeline.class);
@@ -42,12 +47,16 @@ public final class IngestPipeline {
   private final LongAdder accepted;
   private final LongAdder duplicates;
   private final Metrics metrics;
+  private final ChainOrder chainOrder;
 
   /**
    * @param check extra checks after lexicon validation (the commit verifier)
+   * @param reorderWait how long a commit waits for its predecessor from another PDS instance
    */
-  public IngestPipeline(EventLog log, FrameLimits limits, int maxFramesPerBatch, EventCheck check, Metrics metrics) {
+  public IngestPipeline(EventLog log, FrameLimits limits, int maxFramesPerBatch, EventCheck check,
+      Duration reorderWait, Metrics metrics) {
     this.log = log;
+    this.chainOrder = new ChainOrder(log, reorderWait, metrics);
     this.limits = limits;
     this.maxFramesPerBatch = maxFramesPerBatch;
     this.check = check;
@@ -80,7 +89,40 @@ public final class IngestPipeline {
       throw reject(IngestError.PAYLOAD_TOO_LARGE, frames.size() + " frames exceed the limit of " + maxFramesPerBatch
           + " per request", -1);
     }
+    return append(checked(frames), Optional.empty()).seqs();
+  }
+
+  /**
+   * Checks and appends one frame taken from an upstream (pull mode), moving the upstream's cursor
+   * with it: the same checks as a post. A refused frame (invalid, or stale) is skipped: the
+   * cursor moves past it, and the refusal is thrown for the caller to count.
+   *
+   * @return the frame's seq in the log, and whether it was already stored
+   * @throws IngestException if the frame is refused ({@link IngestError#UNAVAILABLE}: not stored,
+   *     cursor unmoved, take it again)
+   */
+  public AppendResult ingest(Frame frame, EventStore.UpstreamPosition position) {
+    List<LogEvent> events;
+    try {
+      events = checked(List.of(frame));
+    } catch (IngestException refused) {
+      log.skipUpstream(position);
+      throw refused;
+    }
+    try {
+      return append(events, Optional.of(position));
+    } catch (IngestException e) {
+      if (e.error() == IngestError.STALE_REV) {
+        log.skipUpstream(position);
+      }
+      throw e;
+    }
+  }
+
+  /** The frames, checked (structure, lexicon, the configured check), as log events. */
+  private List<LogEvent> checked(List<Frame> frames) {
     List<LogEvent> events = new ArrayList<>(frames.size());
+    Map<Did, Tid> firstSince = new LinkedHashMap<>();
     for (int i = 0; i < frames.size(); i++) {
       Frame f = frames.get(i);
       if (f.isError()) {
@@ -110,13 +152,27 @@ public final class IngestPipeline {
         throw reject(IngestError.INVALID_FRAME, "frame has no integer seq to replace", i);
       }
       check.check(i, f, event);
-      // the lexicon checks above passed, so the DID and the rev parse
+      // the lexicon checks above passed, so the DID and the revs parse
+      Did did = Did.parse(f.did().orElseThrow());
       Optional<Tid> rev = f.rev().filter(r -> type.equals("#commit") || type.equals("#sync")).map(Tid::parse);
-      events.add(new LogEvent(Did.parse(f.did().orElseThrow()), rev, type, f.bytes()));
+      if (event instanceof CommitEvent c && c.since().isPresent() && !firstSince.containsKey(did)) {
+        firstSince.put(did, Tid.parse(c.since().get()));
+      } else if (rev.isPresent()) {
+        firstSince.putIfAbsent(did, null); // a later commit of this account chains to this event
+      }
+      // stored with seq 0: the log assigns the seq, and the same event taken with another seq
+      // (from a second upstream, or a PDS whose counter restarted) has the same bytes and digest
+      events.add(new LogEvent(did, rev, type, f.withSeq(0).bytes()));
     }
+    firstSince.values().removeIf(java.util.Objects::isNull);
+    chainOrder.awaitPredecessors(firstSince);
+    return events;
+  }
+
+  private AppendResult append(List<LogEvent> events, Optional<EventStore.UpstreamPosition> position) {
     AppendResult r;
     try {
-      r = log.append(events);
+      r = position.isPresent() ? log.append(events, position.get()) : log.append(events);
     } catch (StaleRevException e) {
       Map<String, Object> d = new LinkedHashMap<>();
       d.put(IngestProtocol.DID, e.did().toString());
@@ -130,7 +186,7 @@ public final class IngestPipeline {
     }
     accepted.add(events.size() - r.duplicates());
     duplicates.add(r.duplicates());
-    return r.seqs();
+    return r;
   }
 
   private IngestException rejectFrame(InvalidFrameException e, int index) {

@@ -18,6 +18,7 @@ public final class Metrics {
     final String type;
     final String label;
     final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    final Map<String, LongSupplier> gauges = new ConcurrentHashMap<>();
     final LongSupplier gauge;
 
     Family(String help, String type, String label, LongSupplier gauge) {
@@ -45,6 +46,11 @@ public final class Metrics {
     families.put(name, new Family(help, "gauge", null, value));
   }
 
+  /** One labelled child of a gauge family, read at scrape time. */
+  public void gauge(String name, String help, String label, String value, LongSupplier supplier) {
+    families.computeIfAbsent(name, n -> new Family(help, "gauge", label, null)).gauges.put(value, supplier);
+  }
+
   /** The Prometheus text exposition of every metric, sorted by name. */
   public String scrape() {
     StringBuilder sb = new StringBuilder(4096);
@@ -56,6 +62,10 @@ public final class Metrics {
       if (f.gauge != null) {
         sb.append(name).append(' ').append(f.gauge.getAsLong()).append('\n');
         continue;
+      }
+      for (Map.Entry<String, LongSupplier> g : new TreeMap<>(f.gauges).entrySet()) {
+        sb.append(name).append('{').append(f.label).append("=\"").append(escape(g.getKey())).append("\"} ")
+            .append(g.getValue().getAsLong()).append('\n');
       }
       for (Map.Entry<String, LongAdder> c : new TreeMap<>(f.counters).entrySet()) {
         sb.append(name);

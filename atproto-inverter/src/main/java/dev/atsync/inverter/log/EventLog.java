@@ -76,6 +76,19 @@ public final class EventLog implements AutoCloseable {
    * @throws IllegalArgumentException if the batch is empty
    */
   public AppendResult append(List<LogEvent> batch) {
+    return append(batch, Optional.empty());
+  }
+
+  /**
+   * As {@link #append(List)}, for events taken from an upstream in pull mode: the upstream's
+   * cursor moves to {@code position} in the same write as the events (so a restart resumes right
+   * after them, with nothing lost and nothing twice), and also when every event was a retry.
+   */
+  public AppendResult append(List<LogEvent> batch, EventStore.UpstreamPosition position) {
+    return append(batch, Optional.of(position));
+  }
+
+  private AppendResult append(List<LogEvent> batch, Optional<EventStore.UpstreamPosition> position) {
     if (batch.isEmpty()) {
       throw new IllegalArgumentException("empty batch");
     }
@@ -86,9 +99,10 @@ public final class EventLog implements AutoCloseable {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Plan plan = plan(entries);
       if (plan.toStore.isEmpty()) {
+        position.ifPresent(store::saveUpstreamCursor);
         return plan.result(null);
       }
-      EventStore.Outcome outcome = store.append(plan.toStoreEntries(entries), plan.expected);
+      EventStore.Outcome outcome = store.append(plan.toStoreEntries(entries), plan.expected, position);
       if (outcome instanceof EventStore.Appended a) {
         return plan.result(a);
       }
@@ -186,6 +200,16 @@ public final class EventLog implements AutoCloseable {
   /** Up to {@code max} events with seq above {@code afterSeq}, ascending. */
   public List<LoggedEvent> readAfter(long afterSeq, int max) {
     return store.readAfter(afterSeq, max);
+  }
+
+  /** Where the log stands in an upstream's stream; see {@link EventStore#upstreamCursor}. */
+  public OptionalLong upstreamCursor(String upstream) {
+    return store.upstreamCursor(upstream);
+  }
+
+  /** Moves an upstream's cursor past an event that was not appended (refused or stale). */
+  public void skipUpstream(EventStore.UpstreamPosition position) {
+    store.saveUpstreamCursor(position);
   }
 
   /** The account's current rev: that of its newest stored {@code #commit} or {@code #sync}. */

@@ -34,16 +34,27 @@ public interface EventStore extends AutoCloseable {
    * otherwise nothing is stored and the answer is {@link Conflict}. An entry whose digest the
    * store already holds within its deduplication window (or an earlier entry of the same call
    * holds) is not stored again: it answers with the original seq, marked as a duplicate. The
-   * newest appended entry with a rev becomes its account's head.
+   * newest appended entry with a rev becomes its account's head. With a {@code position}, the
+   * upstream's cursor is moved to it in the same write (see {@link #upstreamCursor}).
    *
-   * <p>All or nothing: on {@link Conflict} or failure, nothing of the call is stored; a store that
-   * cannot promise that (JetStream) says so in its own documentation.
+   * <p>All or nothing: on {@link Conflict} or failure, nothing of the call is stored (the cursor
+   * included); a store that cannot promise that (JetStream) says so in its own documentation.
    *
    * @param entries what to append; not empty
    * @param expectedHeads the head seq each affected account must still have
+   * @param position the upstream event these entries came from, in pull mode
    * @throws EventLogException if the store cannot append now
    */
-  Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads);
+  Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads, Optional<UpstreamPosition> position);
+
+  /**
+   * The seq of the last event taken from an upstream (a PDS instance the inverter follows), as
+   * stored with the appends it produced; empty if the upstream was never followed.
+   */
+  OptionalLong upstreamCursor(String upstream);
+
+  /** Moves an upstream's cursor without appending (its event was a duplicate, stale or refused). */
+  void saveUpstreamCursor(UpstreamPosition position);
 
   /** The account's newest stored {@code #commit} or {@code #sync}, if any. */
   Optional<Head> head(Did did);
@@ -87,6 +98,22 @@ public interface EventStore extends AutoCloseable {
     public Head {
       Objects.requireNonNull(rev, "rev");
       Objects.requireNonNull(digest, "digest");
+    }
+  }
+
+  /**
+   * Where an upstream's stream stands: the seq of the event taken from it.
+   *
+   * @param upstream the upstream's name (stable across restarts)
+   * @param seq the upstream's own seq of the event
+   */
+  record UpstreamPosition(String upstream, long seq) {
+    /** Rejects Java nulls and negative seqs. */
+    public UpstreamPosition {
+      Objects.requireNonNull(upstream, "upstream");
+      if (seq < 0) {
+        throw new IllegalArgumentException("an upstream seq is not negative: " + seq);
+      }
     }
   }
 

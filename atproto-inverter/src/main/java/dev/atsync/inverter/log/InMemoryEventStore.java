@@ -25,6 +25,7 @@ import java.util.function.LongConsumer;
 public final class InMemoryEventStore implements EventStore {
   private final TreeMap<Long, LoggedEvent> events = new TreeMap<>();
   private final Map<Did, Head> heads = new HashMap<>();
+  private final Map<String, Long> cursors = new HashMap<>();
   /** Digest to {seq, stored at}, oldest first. */
   private final LinkedHashMap<FrameDigest, long[]> seen = new LinkedHashMap<>();
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
@@ -55,7 +56,7 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
-  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads) {
+  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads, Optional<UpstreamPosition> position) {
     if (entries.isEmpty()) {
       throw new IllegalArgumentException("nothing to append");
     }
@@ -98,6 +99,7 @@ public final class InMemoryEventStore implements EventStore {
         it.next();
         it.remove();
       }
+      position.ifPresent(p -> cursors.put(p.upstream(), p.seq()));
       last = lastSeq;
       result = new Appended(seqs, dups);
     }
@@ -114,6 +116,17 @@ public final class InMemoryEventStore implements EventStore {
     while (it.hasNext() && now - it.next()[1] > dedupWindow.toMillis()) {
       it.remove();
     }
+  }
+
+  @Override
+  public synchronized OptionalLong upstreamCursor(String upstream) {
+    Long seq = cursors.get(upstream);
+    return seq == null ? OptionalLong.empty() : OptionalLong.of(seq);
+  }
+
+  @Override
+  public synchronized void saveUpstreamCursor(UpstreamPosition position) {
+    cursors.put(position.upstream(), position.seq());
   }
 
   @Override

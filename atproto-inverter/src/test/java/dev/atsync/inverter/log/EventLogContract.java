@@ -182,6 +182,35 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void anUpstreamCursorMovesWithTheEventsItProduced() {
+    EventLog log = log(1);
+    assertEquals(java.util.OptionalLong.empty(), log.upstreamCursor("ws://pds-a"));
+    String r = rev();
+    log.append(List.of(identity("did:plc:u", 1), commit("did:plc:u", r)),
+        new EventStore.UpstreamPosition("ws://pds-a", 7));
+    assertEquals(java.util.OptionalLong.of(7), log.upstreamCursor("ws://pds-a"));
+    assertEquals(java.util.OptionalLong.empty(), log.upstreamCursor("ws://pds-b"));
+    // a retry of stored events still moves the cursor past them
+    long last = log.lastSeq();
+    AppendResult again = log.append(List.of(commit("did:plc:u", r)), new EventStore.UpstreamPosition("ws://pds-a", 8));
+    assertEquals(1, again.duplicates());
+    assertEquals(last, log.lastSeq());
+    assertEquals(java.util.OptionalLong.of(8), log.upstreamCursor("ws://pds-a"));
+    // a refused event does not move it; skipping past it does
+    assertThrows(StaleRevException.class, () -> log.append(List.of(commit("did:plc:u", olderThan(r))),
+        new EventStore.UpstreamPosition("ws://pds-a", 9)));
+    assertEquals(java.util.OptionalLong.of(8), log.upstreamCursor("ws://pds-a"));
+    log.skipUpstream(new EventStore.UpstreamPosition("ws://pds-a", 9));
+    assertEquals(java.util.OptionalLong.of(9), log.upstreamCursor("ws://pds-a"));
+  }
+
+  /** A rev just before {@code rev}. */
+  protected static String olderThan(String rev) {
+    Tid t = Tid.parse(rev);
+    return Tid.of(t.timestampMicros() - 1, t.clockId()).toString();
+  }
+
+  @Test
   void theReferencePdsAccountCreationBatchIsAcceptedWhole() {
     EventLog log = log(1);
     String r = rev();

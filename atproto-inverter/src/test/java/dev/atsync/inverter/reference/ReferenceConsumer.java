@@ -122,14 +122,7 @@ public final class ReferenceConsumer implements AutoCloseable {
 
   /** Stops the consumer (closing stdin ends it), forcibly after 10 s. */
   @Override
-  public void close() throws InterruptedException {
-    try {
-      process.getOutputStream().close();
-    } catch (IOException e) {
-      // already gone
-    }
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-    }
+  public void close() {
+    ReferencePeers.stop(process, process.getOutputStream());
   }
 }

@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -65,7 +66,8 @@ class ReferencePdsTest {
 
   @BeforeAll
   void startPeers() throws Exception {
-    peers = ReferencePeers.start(3);
+    // PDS 0 carries the main workload; 1 and 2 the migration; 3 is a second upstream in pull mode
+    peers = ReferencePeers.start(4);
     workloadRound("a");
   }
 
@@ -94,8 +96,13 @@ class ReferencePdsTest {
    * 2: the reference PDS's migration #sync is one the spec says to reject.)
    */
   void workloadRound(String prefix) throws Exception {
+    workloadRound(prefix, 0);
+  }
+
+  /** One round of everything the workload does, on PDS {@code pds}. */
+  void workloadRound(String prefix, int pds) throws Exception {
     List<String> dids = new ArrayList<>();
-    for (JsonNode a : peers.call("createAccounts", Map.of("pds", 0, "prefix", prefix, "count", 10)).get("accounts")) {
+    for (JsonNode a : peers.call("createAccounts", Map.of("pds", pds, "prefix", prefix, "count", 10)).get("accounts")) {
       dids.add(a.get("did").asText());
     }
     peers.call("activity", Map.of("dids", dids));
@@ -279,6 +286,54 @@ class ReferencePdsTest {
         .filter(l -> l.startsWith("atsync_inverter_last_seq ")).mapToLong(l -> (long) Double.parseDouble(
             l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow());
   }
+
+  /**
+   * Pull mode: an inverter that nobody posts to follows two unmodified reference PDS processes
+   * (each with its own accounts) on their own firehoses, during a round of the workload on each.
+   * The merged stream holds every event of both, once; every account's chain is unbroken; and the
+   * reference consumer reads it from cursor 0 with every commit authenticated and no error.
+   */
+  @Test
+  void pullModeMergesTwoReferencePdsFirehoses(@TempDir Path dir) throws Exception {
+    Inverter inverter = closeLater(Inverter.builder()
+        .log(EventLog.over(SqliteEventStore.open(dir, SqliteEventStore.Settings.DEFAULT)))
+        .publicAddress(new InetSocketAddress("127.0.0.1", 0))
+        .inProcessIngestOnly()
+        .upstream(peers.pds(0))
+        .upstream(peers.pds(3))
+        .build()
+        .start());
+    workloadRound("p", 0);
+    workloadRound("q", 3);
+    for (int pds : new int[] {0, 3}) {
+      long last = peers.lastSeq(pds);
+      int index = pds == 0 ? 0 : 1;
+      awaitTrue(() -> inverter.upstreams().get(index).cursor().orElse(-1) >= last, "upstream " + pds + " at " + last);
+    }
+    List<Frame> expected = new ArrayList<>(pdsStream(0));
+    expected.addAll(pdsStream(3));
+    long stored = inverter.upstreams().stream().mapToLong(u -> u.events()).sum();
+    List<Frame> served = readAll(inverter, (int) stored);
+    assertEquals(0, inverter.upstreams().stream().mapToLong(u -> u.refused()).sum(), inverter.upstreams().toString());
+    // every event either PDS still holds is in the merged stream exactly once (the PDSes drop a
+    // deleted account's events from their own backfill; the inverter took them live)
+    Map<String, Integer> byContent = new HashMap<>();
+    for (Frame f : served) {
+      byContent.merge(java.util.HexFormat.of().formatHex(f.withSeq(0).bytes()), 1, Integer::sum);
+    }
+    for (Frame f : expected) {
+      assertEquals(1, byContent.getOrDefault(java.util.HexFormat.of().formatHex(f.withSeq(0).bytes()), 0),
+          "once in the merged stream: " + f);
+    }
+    assertTrue(byContent.values().stream().allMatch(n -> n == 1), "no event twice");
+    dev.atsync.inverter.TestEvents.assertChainsUnbroken(served);
+    ReferenceConsumer consumer = closeLater(peers.consume(publicUrl(inverter), 0));
+    long lastSeq = served.get(served.size() - 1).seq().orElseThrow();
+    consumer.awaitProcessed(lastSeq, WAIT);
+    assertEquals(served.stream().map(f -> f.seq().orElseThrow()).collect(Collectors.toList()), consumer.seqs());
+    assertEquals(List.of(), consumer.errors());
+  }
+
 
   /** The inverter's stream from cursor 0, {@code n} frames, read with this project's subscriber. */
   List<Frame> readAll(Inverter inverter, int n) throws Exception {

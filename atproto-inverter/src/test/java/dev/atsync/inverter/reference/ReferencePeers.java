@@ -186,17 +186,27 @@ public final class ReferencePeers implements AutoCloseable {
 
   /** Stops the consumers and the peers (closing stdin ends them), forcibly after 10 s. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (ReferenceConsumer c : consumers) {
       c.close();
     }
+    stop(process, commands);
+  }
+
+  /** Closes a Node.js peer's stdin, which ends it, and waits up to 10 s before killing it. */
+  static void stop(Process process, java.io.Closeable stdin) {
     try {
-      commands.close();
+      stdin.close();
     } catch (IOException e) {
       // already gone
     }
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
       process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 }

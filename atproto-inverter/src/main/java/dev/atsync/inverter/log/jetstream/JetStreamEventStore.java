@@ -90,6 +90,7 @@ public final class JetStreamEventStore implements EventStore {
   private final JetStreamManagement jsm;
   private final String node = UUID.randomUUID().toString();
   private final StreamTail tail;
+  private volatile UpstreamCursors cursors;
   private volatile boolean closed;
 
   private JetStreamEventStore(JetStreamSettings settings, Connection connection) {
@@ -204,8 +205,44 @@ public final class JetStreamEventStore implements EventStore {
     return ack.map(a -> OptionalLong.of(a.getSeqno())).orElse(OptionalLong.empty());
   }
 
+  /** The upstream cursor bucket, created on first use (only pull mode needs it). */
+  private UpstreamCursors cursors() {
+    UpstreamCursors c = cursors;
+    if (c == null) {
+      synchronized (this) {
+        if (cursors == null) {
+          try {
+            cursors = new UpstreamCursors(connection, settings);
+          } catch (IOException | JetStreamApiException e) {
+            throw new EventLogException("cannot set up the upstream cursor bucket of stream " + settings.streamName()
+                + ": " + e.getMessage(), e);
+          }
+        }
+        c = cursors;
+      }
+    }
+    return c;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here the cursor is the highest upstream seq any node sharing the stream stored, kept in a
+   * key-value bucket and written after the events (see {@code UpstreamCursors}); an upstream that
+   * restarted with a lower counter is picked up live when it answers {@code FutureCursor}.
+   */
   @Override
-  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads) {
+  public OptionalLong upstreamCursor(String upstream) {
+    return cursors().get(upstream);
+  }
+
+  @Override
+  public void saveUpstreamCursor(UpstreamPosition position) {
+    cursors().advance(position);
+  }
+
+  @Override
+  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads, Optional<UpstreamPosition> position) {
     if (entries.isEmpty()) {
       throw new IllegalArgumentException("nothing to append");
     }
@@ -249,7 +286,11 @@ public final class JetStreamEventStore implements EventStore {
       tail.advanceLast(maxNew);
       tail.notifyUpTo(maxNew);
     }
-    return outcome != null ? outcome : new Appended(seqs, dups);
+    if (outcome != null) {
+      return outcome;
+    }
+    position.ifPresent(this::saveUpstreamCursor);
+    return new Appended(seqs, dups);
   }
 
   private Message message(LogEvent e, String id) {

@@ -110,6 +110,7 @@ public final class SqliteEventStore implements EventStore {
   private final ScheduledExecutorService pruner;
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final Map<Did, Head> heads = new ConcurrentHashMap<>();
+  private final Map<String, Long> cursors = new ConcurrentHashMap<>();
   private final Connection reader;
   private Connection writer;
   private boolean needsRecovery;
@@ -136,6 +137,7 @@ public final class SqliteEventStore implements EventStore {
       s.execute("CREATE TABLE IF NOT EXISTS dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)");
       s.execute("CREATE INDEX IF NOT EXISTS dedup_at ON dedup(at)");
       s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+      s.execute("CREATE TABLE IF NOT EXISTS upstreams (name TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
       // files written before heads carried their seq and digest get the two columns
       Set<String> columns = new HashSet<>();
       try (ResultSet rs = s.executeQuery("PRAGMA table_info(accounts)")) {
@@ -216,9 +218,17 @@ public final class SqliteEventStore implements EventStore {
             digest == null ? Optional.empty() : Optional.of(FrameDigest.fromBytes(digest))));
       }
     }
+    Map<String, Long> readCursors = new HashMap<>();
+    try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("SELECT name, seq FROM upstreams")) {
+      while (rs.next()) {
+        readCursors.put(rs.getString(1), rs.getLong(2));
+      }
+    }
     writer.commit();
     heads.keySet().retainAll(read.keySet());
     heads.putAll(read);
+    cursors.keySet().retainAll(readCursors.keySet());
+    cursors.putAll(readCursors);
     lastSeq = last;
     oldestSeq = min < 0 ? last + 1 : min;
   }
@@ -232,10 +242,12 @@ public final class SqliteEventStore implements EventStore {
   private static final class AppendTask extends Task {
     final List<Entry> entries;
     final Map<Did, Long> expected;
+    final Optional<UpstreamPosition> position;
 
-    AppendTask(List<Entry> entries, Map<Did, Long> expected) {
+    AppendTask(List<Entry> entries, Map<Did, Long> expected, Optional<UpstreamPosition> position) {
       this.entries = List.copyOf(entries);
       this.expected = Map.copyOf(expected);
+      this.position = position;
     }
   }
 
@@ -248,11 +260,23 @@ public final class SqliteEventStore implements EventStore {
   }
 
   @Override
-  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads) {
+  public Outcome append(List<Entry> entries, Map<Did, Long> expectedHeads, Optional<UpstreamPosition> position) {
     if (entries.isEmpty()) {
       throw new IllegalArgumentException("nothing to append");
     }
-    return (Outcome) submit(new AppendTask(entries, expectedHeads));
+    return (Outcome) submit(new AppendTask(entries, expectedHeads, position));
+  }
+
+  @Override
+  public OptionalLong upstreamCursor(String upstream) {
+    Long seq = cursors.get(upstream);
+    return seq == null ? OptionalLong.empty() : OptionalLong.of(seq);
+  }
+
+  @Override
+  public void saveUpstreamCursor(UpstreamPosition position) {
+    // an append of nothing, so the cursor is written on the writer thread like every change
+    submit(new AppendTask(List.of(), Map.of(), Optional.of(position)));
   }
 
   private Object submit(Task t) {
@@ -343,6 +367,7 @@ public final class SqliteEventStore implements EventStore {
     long now = clock.millis();
     long seq = lastSeq;
     Map<Did, Head> groupHeads = new HashMap<>();
+    Map<String, Long> groupCursors = new HashMap<>();
     Map<FrameDigest, Long> groupDigests = new HashMap<>();
     List<Outcome> outcomes = new ArrayList<>(group.size());
     int written = 0;
@@ -354,7 +379,9 @@ public final class SqliteEventStore implements EventStore {
             "INSERT OR REPLACE INTO dedup (digest, seq, at) VALUES (?, ?, ?)");
         PreparedStatement dedupFind = writer.prepareStatement("SELECT seq FROM dedup WHERE digest = ? AND at >= ?");
         PreparedStatement account = writer.prepareStatement(
-            "INSERT OR REPLACE INTO accounts (did, rev, seq, digest) VALUES (?, ?, ?, ?)")) {
+            "INSERT OR REPLACE INTO accounts (did, rev, seq, digest) VALUES (?, ?, ?, ?)");
+        PreparedStatement cursor = writer.prepareStatement(
+            "INSERT OR REPLACE INTO upstreams (name, seq) VALUES (?, ?)")) {
       long dedupCutoff = now - settings.dedupWindow().toMillis();
       for (AppendTask a : group) {
         Set<Did> moved = new HashSet<>();
@@ -409,7 +436,8 @@ public final class SqliteEventStore implements EventStore {
           dups.add(false);
           written++;
         }
-        appended++;
+        a.position.ifPresent(p -> groupCursors.put(p.upstream(), p.seq()));
+        appended += a.entries.isEmpty() ? 0 : 1;
         outcomes.add(new Appended(seqs, dups));
       }
       for (Map.Entry<Did, Head> h : groupHeads.entrySet()) {
@@ -419,9 +447,15 @@ public final class SqliteEventStore implements EventStore {
         account.setBytes(4, h.getValue().digest().map(FrameDigest::toBytes).orElse(null));
         account.addBatch();
       }
+      for (Map.Entry<String, Long> c : groupCursors.entrySet()) {
+        cursor.setString(1, c.getKey());
+        cursor.setLong(2, c.getValue());
+        cursor.addBatch();
+      }
       insert.executeBatch();
       dedupInsert.executeBatch();
       account.executeBatch();
+      cursor.executeBatch();
       try (PreparedStatement meta = writer.prepareStatement(
           "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)")) {
         meta.setLong(1, seq);
@@ -434,6 +468,7 @@ public final class SqliteEventStore implements EventStore {
     }
     boolean wasEmpty = oldestSeq > lastSeq;
     heads.putAll(groupHeads);
+    cursors.putAll(groupCursors);
     long before = lastSeq;
     lastSeq = seq;
     if (wasEmpty && seq > before) {

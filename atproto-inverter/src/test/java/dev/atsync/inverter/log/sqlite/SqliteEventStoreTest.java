@@ -75,7 +75,8 @@ class SqliteEventStoreTest extends EventLogContract {
     Path d = dir.resolve("restart");
     EventLog log = open(d);
     String r = rev();
-    log.append(List.of(commit("did:plc:a", r), identity("did:plc:b", 1)));
+    log.append(List.of(commit("did:plc:a", r), identity("did:plc:b", 1)),
+        new EventStore.UpstreamPosition("ws://pds", 42));
     log.prune(Retention.ofEvents(1));
     log.close();
     EventLog again = open(d);
@@ -83,6 +84,7 @@ class SqliteEventStoreTest extends EventLogContract {
       assertEquals(2, again.lastSeq());
       assertEquals(2, again.oldestSeq());
       assertEquals(Optional.of(r), currentRev(again, "did:plc:a"));
+      assertEquals(java.util.OptionalLong.of(42), again.upstreamCursor("ws://pds"));
       again.prune(new Retention(Optional.of(Duration.ofNanos(1)), java.util.OptionalLong.empty()));
       assertEquals(3, again.oldestSeq());
       assertEquals(List.of(3L), again.append(List.of(identity("did:plc:c", 1))).seqs());
