@@ -304,7 +304,11 @@ fi
 # The unit's SystemCallFilter=@system-service cannot be tried without systemd; instead, the system
 # calls the server makes (start, SQLite, /health, a refused post, a subscriber, SIGTERM) are traced
 # and must all be in that set.
-if command -v strace >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1; then
+if ! command -v strace >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1; then
+  skip "SystemCallFilter=@system-service against a trace of the server: strace or systemd-analyze is not installed"
+elif ! strace -f -qq -o /dev/null true 2>/dev/null; then
+  skip "SystemCallFilter=@system-service against a trace of the server: strace may not trace here (ptrace refused)"
+else
   groups() { systemd-analyze syscall-filter "$1" | sed 's/^ *//' | grep -v '^#' | grep -v '^$'; }
   allowed="$( { groups @system-service; for g in $(groups @system-service | grep '^@'); do groups "$g"; done; } | grep -v '^@' | sort -u)"
   pub=$(free_port); ing=$(free_port)
@@ -327,8 +331,6 @@ if command -v strace >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>
     kill -KILL "$pid" 2>/dev/null
     fail "the traced server did not become healthy: $(tail -3 "$tmp/trace.log")"
   fi
-else
-  skip "SystemCallFilter=@system-service against a trace of the server: strace is not installed"
 fi
 check "the unit does not set MemoryDenyWriteExecute (the JIT needs W+X memory)" \
   eval '! grep -q "^MemoryDenyWriteExecute" "$deploy/systemd/atsync.service"'
