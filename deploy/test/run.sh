@@ -321,14 +321,16 @@ else
     status_of "$pub" GET "/xrpc/com.atproto.sync.subscribeRepos?cursor=0" "Connection: Upgrade" "Upgrade: websocket" \
       "Sec-WebSocket-Version: 13" "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" > /dev/null
     # the JVM is strace's child (strace itself blocks fatal signals with -o)
-    kill -TERM $(cat "/proc/$pid/task/$pid/children" 2>/dev/null) 2>/dev/null
-    await_exit "$pid" || kill -KILL "$pid" 2>/dev/null
+    jvm="$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)"
+    pids+=($jvm)
+    kill -TERM $jvm 2>/dev/null
+    await_exit "$pid" || kill -KILL $jvm "$pid" 2>/dev/null
     used="$(sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' "$tmp/trace" | sort -u)"
     outside="$(comm -23 <(printf '%s\n' "$used") <(printf '%s\n' "$allowed") | tr '\n' ' ')"
     check "every system call the server made is in @system-service ($(wc -l <<< "$used") distinct)" \
       eval '[ -z "$outside" ] || { echo "    outside: $outside"; false; }'
   else
-    kill -KILL "$pid" 2>/dev/null
+    kill -KILL $(cat "/proc/$pid/task/$pid/children" 2>/dev/null) "$pid" 2>/dev/null
     fail "the traced server did not become healthy: $(tail -3 "$tmp/trace.log")"
   fi
 fi
