@@ -2,6 +2,9 @@ package dev.atsync.firehose;
 
 import dev.atsync.cbor.CborWriter;
 import dev.atsync.cid.Cid;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -26,8 +29,8 @@ import java.util.Optional;
  * @param time when the event was first emitted (datetime)
  */
 public record CommitEvent(
-    long seq, boolean rebase, boolean tooBig, String repo, Cid commit, String rev, Optional<String> since,
-    byte[] blocks, List<CommitOp> ops, List<Cid> blobs, Optional<Cid> prevData, String time)
+    long seq, boolean rebase, boolean tooBig, Did repo, Cid commit, Tid rev, Optional<Tid> since,
+    byte[] blocks, List<CommitOp> ops, List<Cid> blobs, Optional<Cid> prevData, Datetime time)
     implements StreamEvent {
 
   /** Copies the arrays and lists; rejects Java nulls. */
@@ -55,7 +58,7 @@ public record CommitEvent(
       ops.add(new CommitOp(op.action().wire(), op.path().toString(), op.cid(), op.prev()));
     }
     return new CommitEvent(seq, false, false, r.commit().did(), r.commitCid(), r.rev(), r.since(), r.proofCar(), ops,
-        List.of(), Optional.of(r.prevData()), dev.atsync.syntax.Datetime.of(time).value());
+        List.of(), Optional.of(r.prevData()), Datetime.of(time));
   }
 
   @Override
@@ -103,13 +106,13 @@ public record CommitEvent(
       w.writeText(op.action());
     }
     w.writeKey("rev");
-    w.writeText(rev);
+    w.writeText(rev.value());
     w.writeKey("seq");
     w.writeLong(seq);
     w.writeKey("repo");
-    w.writeText(repo);
+    w.writeText(repo.value());
     w.writeKey("time");
-    w.writeText(time);
+    w.writeText(time.value());
     w.writeKey("blobs");
     w.writeListHeader(blobs.size());
     for (Cid b : blobs) {
@@ -117,7 +120,7 @@ public record CommitEvent(
     }
     w.writeKey("since");
     if (since.isPresent()) {
-      w.writeText(since.get());
+      w.writeText(since.get().value());
     } else {
       w.writeNull();
     }

@@ -136,7 +136,8 @@ class JetStreamClusterTest {
   }
 
   static dev.atsync.inverter.log.LogEvent event(Frame f) {
-    return new dev.atsync.inverter.log.LogEvent(f.did().orElseThrow(), f.rev(), f.type().orElseThrow(), f.bytes());
+    return new dev.atsync.inverter.log.LogEvent(f.did().orElseThrow().value(), f.rev().map(r -> r.value()),
+        f.type().orElseThrow(), f.bytes());
   }
 
   @Test

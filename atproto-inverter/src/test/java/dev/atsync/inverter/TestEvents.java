@@ -5,6 +5,10 @@ import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.CommitOp;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
+import dev.atsync.syntax.Tid;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class TestEvents {
   private static final char[] S32 = "234567abcdefghijklmnopqrstuvwxyz".toCharArray();
   private static final AtomicLong CLOCK = new AtomicLong(1_700_000_000_000_000L);
-  static final String TIME = "2026-11-23T07:00:00.000Z";
+  static final Datetime TIME = Datetime.parse("2026-11-23T07:00:00.000Z");
 
   private TestEvents() {}
 
@@ -46,8 +50,21 @@ final class TestEvents {
       blocks[i] = (byte) (i * 31 + rev.hashCode());
     }
     Cid c = Cid.ofDagCbor((did + rev).getBytes(StandardCharsets.UTF_8));
-    return new CommitEvent(999, false, false, did, c, rev, Optional.empty(), blocks,
+    return new CommitEvent(999, false, false, Did.parse(did), c, Tid.parse(rev), Optional.empty(), blocks,
         List.of(CommitOp.create("app.bsky.feed.post/" + rev, c)), List.of(), Optional.empty(), TIME).toFrame();
+  }
+
+  /** A {@code #commit} frame whose {@code repo} is any text: the typed event cannot hold a malformed DID. */
+  static Frame commitWithRepoText(String repo, String rev) {
+    Frame f = commit(did(0), rev);
+    byte[] body = f.bodyBytes();
+    java.util.Map<String, dev.atsync.cbor.Value> m = new java.util.HashMap<>(
+        ((dev.atsync.cbor.Value.Map) dev.atsync.cbor.DagCbor.decode(body)).entries());
+    m.put("repo", dev.atsync.cbor.Value.of(repo));
+    byte[] newBody = dev.atsync.cbor.DagCbor.encode(new dev.atsync.cbor.Value.Map(m));
+    byte[] out = java.util.Arrays.copyOf(f.bytes(), f.length() - body.length + newBody.length);
+    System.arraycopy(newBody, 0, out, f.length() - body.length, newBody.length);
+    return Frame.decode(out);
   }
 
   static Frame commit(String did, String rev) {
@@ -55,7 +72,7 @@ final class TestEvents {
   }
 
   static Frame identity(String did) {
-    return new IdentityEvent(1, did, TIME, Optional.of("alice.example.com")).toFrame();
+    return new IdentityEvent(1, Did.parse(did), TIME, Optional.of(Handle.parse("alice.example.com"))).toFrame();
   }
 
   static byte[] concat(List<Frame> frames) {

@@ -1,6 +1,7 @@
 package dev.atsync.repo;
 
 import dev.atsync.cid.Cid;
+import dev.atsync.syntax.Tid;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +20,7 @@ import java.util.Optional;
  *     its neighbours, and the new record blocks
  * @param proofCar {@code proofBlocks} as a CAR v1 rooted at {@code commitCid}
  */
-public record CommitResult(Commit commit, Cid commitCid, Optional<String> since, Cid prevData, List<RepoOp> ops,
+public record CommitResult(Commit commit, Cid commitCid, Optional<Tid> since, Cid prevData, List<RepoOp> ops,
     Map<Cid, byte[]> proofBlocks, byte[] proofCar) {
   /** Copies the collections and the CAR bytes. */
   public CommitResult {
@@ -34,7 +35,7 @@ public record CommitResult(Commit commit, Cid commitCid, Optional<String> since,
   }
 
   /** The commit's rev. */
-  public String rev() {
+  public Tid rev() {
     return commit.rev();
   }
 }

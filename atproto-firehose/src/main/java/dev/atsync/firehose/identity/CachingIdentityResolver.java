@@ -1,5 +1,6 @@
 package dev.atsync.firehose.identity;
 
+import dev.atsync.syntax.Did;
 import dev.atsync.crypto.PublicKey;
 import dev.atsync.firehose.verify.KeySource;
 import java.time.Clock;
@@ -24,8 +25,8 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   private final Duration ttl;
   private final Duration minRefreshInterval;
   private final int maxEntries;
-  private final Map<String, Entry> cache;
-  private final Map<String, Instant> lastForced;
+  private final Map<Did, Entry> cache;
+  private final Map<Did, Instant> lastForced;
 
   /**
    * @param delegate the resolver that does the work
@@ -48,7 +49,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
       private static final long serialVersionUID = 1L;
 
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry> e) {
+      protected boolean removeEldestEntry(Map.Entry<Did, Entry> e) {
         return size() > CachingIdentityResolver.this.maxEntries;
       }
     };
@@ -56,7 +57,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
       private static final long serialVersionUID = 1L;
 
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Instant> e) {
+      protected boolean removeEldestEntry(Map.Entry<Did, Instant> e) {
         return size() > CachingIdentityResolver.this.maxEntries;
       }
     };
@@ -68,7 +69,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public Identity resolve(String did) throws IdentityException {
+  public Identity resolve(Did did) throws IdentityException {
     Instant now = clock.instant();
     synchronized (cache) {
       Entry e = cache.get(did);
@@ -80,7 +81,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public Identity refresh(String did) throws IdentityException {
+  public Identity refresh(Did did) throws IdentityException {
     Instant now = clock.instant();
     synchronized (cache) {
       lastForced.put(did, now);
@@ -88,7 +89,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
     return fetch(did, now);
   }
 
-  private Identity fetch(String did, Instant now) throws IdentityException {
+  private Identity fetch(Did did, Instant now) throws IdentityException {
     Identity id = delegate.resolve(did);
     synchronized (cache) {
       cache.put(did, new Entry(id, now));
@@ -103,7 +104,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
    * @return whether the check passed with a current key
    * @throws IdentityException if the DID cannot be resolved
    */
-  public boolean verifyWithRefresh(String did, Predicate<PublicKey> check) throws IdentityException {
+  public boolean verifyWithRefresh(Did did, Predicate<PublicKey> check) throws IdentityException {
     Identity id = resolve(did);
     if (check.test(id.signingKey())) {
       return true;
@@ -123,7 +124,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public boolean verifies(String did, Predicate<PublicKey> check) throws Unavailable {
+  public boolean verifies(Did did, Predicate<PublicKey> check) throws Unavailable {
     try {
       return verifyWithRefresh(did, check);
     } catch (IdentityException e) {
@@ -132,7 +133,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public void invalidate(String did) {
+  public void invalidate(Did did) {
     synchronized (cache) {
       cache.remove(did);
     }

@@ -1,5 +1,6 @@
 package dev.atsync.firehose.identity;
 
+import dev.atsync.syntax.Did;
 /** Why an identity could not be resolved: the DID, and what went wrong. */
 public class IdentityException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -17,19 +18,19 @@ public class IdentityException extends Exception {
   }
 
   private final Kind kind;
-  private final String did;
+  private final Did did;
 
   /**
    * @param kind the category
    * @param did the DID being resolved
    * @param message what is wrong
    */
-  public IdentityException(Kind kind, String did, String message) {
+  public IdentityException(Kind kind, Did did, String message) {
     this(kind, did, message, null);
   }
 
   /** With a cause. */
-  public IdentityException(Kind kind, String did, String message, Throwable cause) {
+  public IdentityException(Kind kind, Did did, String message, Throwable cause) {
     super(did + ": " + message, cause);
     this.kind = kind;
     this.did = did;
@@ -41,7 +42,7 @@ public class IdentityException extends Exception {
   }
 
   /** @return the DID being resolved */
-  public String did() {
+  public Did did() {
     return did;
   }
 }

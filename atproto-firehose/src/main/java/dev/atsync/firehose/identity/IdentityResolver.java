@@ -1,5 +1,6 @@
 package dev.atsync.firehose.identity;
 
+import dev.atsync.syntax.Did;
 import java.util.Map;
 
 /** Resolves a DID to its current {@link Identity}. Implementations are thread-safe. */
@@ -9,20 +10,20 @@ public interface IdentityResolver {
    *
    * @throws IdentityException if the DID cannot be resolved
    */
-  Identity resolve(String did) throws IdentityException;
+  Identity resolve(Did did) throws IdentityException;
 
   /**
    * Resolves {@code did} bypassing any cache. Uncached resolvers just resolve.
    *
    * @throws IdentityException if the DID cannot be resolved
    */
-  default Identity refresh(String did) throws IdentityException {
+  default Identity refresh(Did did) throws IdentityException {
     return resolve(did);
   }
 
   /** A fixed map of identities, for tests and closed systems. */
-  static IdentityResolver of(Map<String, Identity> identities) {
-    Map<String, Identity> copy = Map.copyOf(identities);
+  static IdentityResolver of(Map<Did, Identity> identities) {
+    Map<Did, Identity> copy = Map.copyOf(identities);
     return did -> {
       Identity id = copy.get(did);
       if (id == null) {

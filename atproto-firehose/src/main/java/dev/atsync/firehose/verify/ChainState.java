@@ -1,5 +1,6 @@
 package dev.atsync.firehose.verify;
 
+import dev.atsync.syntax.Did;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -9,22 +10,22 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public interface ChainState {
   /** The account's last accepted commit, if known. */
-  Optional<AccountState> get(String did);
+  Optional<AccountState> get(Did did);
 
   /** Records the account's last accepted commit. */
-  void put(String did, AccountState state);
+  void put(Did did, AccountState state);
 
   /** A thread-safe in-memory chain state. */
   static ChainState inMemory() {
-    ConcurrentHashMap<String, AccountState> map = new ConcurrentHashMap<>();
+    ConcurrentHashMap<Did, AccountState> map = new ConcurrentHashMap<>();
     return new ChainState() {
       @Override
-      public Optional<AccountState> get(String did) {
+      public Optional<AccountState> get(Did did) {
         return Optional.ofNullable(map.get(did));
       }
 
       @Override
-      public void put(String did, AccountState state) {
+      public void put(Did did, AccountState state) {
         map.put(did, state);
       }
     };

@@ -14,6 +14,8 @@ import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.Violation;
 import dev.atsync.mst.Mst;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,7 +110,8 @@ public final class CommitVerifier {
     try {
       event = frame.event();
     } catch (InvalidFrameException e) {
-      return Verdict.of(List.of(finding(Reason.MALFORMED_FRAME, e.getMessage())));
+      Reason reason = e.kind().map(k -> reasonOf(k, e.field().orElse(""))).orElse(Reason.MALFORMED_FRAME);
+      return Verdict.of(List.of(finding(reason, e.getMessage())));
     }
     return verify(event);
   }
@@ -195,7 +198,7 @@ public final class CommitVerifier {
       }
     }
     for (Violation v : EventValidator.violations(event, limits)) {
-      out.add(finding(reasonOf(v), v.toString()));
+      out.add(finding(reasonOf(v.kind(), v.field()), v.toString()));
     }
     if (event instanceof CommitEvent c) {
       return commit(c, out);
@@ -241,7 +244,7 @@ public final class CommitVerifier {
     } else if (prior.isPresent()) {
       AccountState p = prior.get();
       if (!c.since().equals(Optional.of(p.rev()))) {
-        out.add(finding(Reason.SINCE_MISMATCH, "since " + c.since().orElse("null") + " but the last rev was "
+        out.add(finding(Reason.SINCE_MISMATCH, "since " + c.since().map(Tid::value).orElse("null") + " but the last rev was "
             + p.rev() + ": commits were missed"));
       }
       if (c.prevData().isPresent() && !c.prevData().get().equals(p.data())) {
@@ -380,7 +383,7 @@ public final class CommitVerifier {
   }
 
   /** Decodes, matches and signature-checks the commit block; {@code null} if there is none to use. */
-  private RepoChecks.SignedCommit commitBlock(RepoChecks.Car car, Cid cid, String did, String rev, List<Finding> out) {
+  private RepoChecks.SignedCommit commitBlock(RepoChecks.Car car, Cid cid, Did did, Tid rev, List<Finding> out) {
     byte[] block = car.blocks().get(cid);
     if (block == null) {
       out.add(finding(Reason.BAD_COMMIT, "commit block " + cid + " is not in the CAR"));
@@ -399,12 +402,11 @@ public final class CommitVerifier {
     if (!commit.rev().equals(rev)) {
       out.add(finding(Reason.REV_MISMATCH, "commit rev " + commit.rev() + " is not the message's " + rev));
     }
-    RepoChecks.revTime(commit.rev()).ifPresent(t -> {
-      if (t.isAfter(clock.instant().plus(maxFutureDrift))) {
-        out.add(finding(Reason.REV_IN_FUTURE, "rev " + commit.rev() + " is dated " + t + ", more than "
-            + maxFutureDrift.toMinutes() + " minutes ahead"));
-      }
-    });
+    java.time.Instant revTime = commit.rev().instant();
+    if (revTime.isAfter(clock.instant().plus(maxFutureDrift))) {
+      out.add(finding(Reason.REV_IN_FUTURE, "rev " + commit.rev() + " is dated " + revTime + ", more than "
+          + maxFutureDrift.toMinutes() + " minutes ahead"));
+    }
     if (keys != KeySource.NONE) {
       try {
         if (!keys.verifies(commit.did(), key -> commit.verify(key))) {
@@ -422,8 +424,8 @@ public final class CommitVerifier {
     return new Finding(reason, policy.actionFor(reason), message);
   }
 
-  private static Reason reasonOf(Violation v) {
-    switch (v.kind()) {
+  private static Reason reasonOf(Violation.Kind kind, String field) {
+    switch (kind) {
       case LIMIT:
         return Reason.OVER_LIMIT;
       case OP_SHAPE:
@@ -431,14 +433,14 @@ public final class CommitVerifier {
       case DUPLICATE_PATH:
         return Reason.DUPLICATE_PATH;
       case DEPRECATED_FLAG:
-        return v.field().equals("tooBig") ? Reason.TOO_BIG : Reason.REBASE;
+        return field.equals("tooBig") ? Reason.TOO_BIG : Reason.REBASE;
       default:
         return Reason.INVALID_SYNTAX;
     }
   }
 
   /** A verdict and the chain position it would record. */
-  private record Result(Verdict verdict, String did, AccountState state) {
+  private record Result(Verdict verdict, Did did, AccountState state) {
     void record(ChainState chain) {
       if (did != null && state != null) {
         chain.put(did, state);

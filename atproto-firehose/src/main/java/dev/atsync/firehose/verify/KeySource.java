@@ -1,6 +1,7 @@
 package dev.atsync.firehose.verify;
 
 import dev.atsync.crypto.PublicKey;
+import dev.atsync.syntax.Did;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -19,14 +20,14 @@ public interface KeySource {
    *
    * @throws Unavailable if no key can be had for the account
    */
-  boolean verifies(String did, Predicate<PublicKey> check) throws Unavailable;
+  boolean verifies(Did did, Predicate<PublicKey> check) throws Unavailable;
 
   /** Forgets a cached key, for example on an {@code #identity} event. */
-  default void invalidate(String did) {}
+  default void invalidate(Did did) {}
 
   /** A fixed map of keys, for tests and closed systems. */
-  static KeySource of(Map<String, PublicKey> keys) {
-    Map<String, PublicKey> copy = Map.copyOf(keys);
+  static KeySource of(Map<Did, PublicKey> keys) {
+    Map<Did, PublicKey> copy = Map.copyOf(keys);
     return (did, check) -> {
       PublicKey k = copy.get(did);
       if (k == null) {

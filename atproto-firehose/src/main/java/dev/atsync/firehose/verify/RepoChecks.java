@@ -14,9 +14,9 @@ import dev.atsync.mst.MissingBlockException;
 import dev.atsync.mst.Mst;
 import dev.atsync.mst.MstException;
 import dev.atsync.repo.Commit;
+import dev.atsync.syntax.Did;
 import dev.atsync.syntax.Tid;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,11 +55,11 @@ final class RepoChecks {
 
   /** A decoded commit block. */
   record SignedCommit(Commit commit) {
-    String did() {
+    Did did() {
       return commit.did();
     }
 
-    String rev() {
+    Tid rev() {
       return commit.rev();
     }
 
@@ -111,10 +111,6 @@ final class RepoChecks {
     CborReader r = new CborReader(block);
     r.skipValue();
     r.requireEnd();
-  }
-
-  static Optional<Instant> revTime(String rev) {
-    return Tid.isValid(rev) ? Optional.of(Tid.parse(rev).instant()) : Optional.empty();
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
 import dev.atsync.firehose.StreamError;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -29,8 +31,8 @@ class FirehoseSubscriberTest {
   static final int DIDS = 7;
 
   static Frame frame(long seq) {
-    String did = "did:plc:" + "abcdefghijklmnopqrstuvw" + (char) ('a' + (seq % DIDS));
-    return Frame.of(new IdentityEvent(seq, did, "2026-01-01T00:00:00.000Z", Optional.empty()));
+    Did did = Did.parse("did:plc:" + "abcdefghijklmnopqrstuvw" + (char) ('a' + (seq % DIDS)));
+    return Frame.of(new IdentityEvent(seq, did, Datetime.parse("2026-01-01T00:00:00.000Z"), Optional.empty()));
   }
 
   /** Test server: calls {@code onConnect(conn, cursor)} on a fresh thread per connection. */
@@ -98,7 +100,7 @@ class FirehoseSubscriberTest {
 
   /** Records per-DID sequences and all seqs; counts down when {@code last} is processed. */
   static final class Recorder implements FrameHandler {
-    final Map<String, List<Long>> perDid = new ConcurrentHashMap<>();
+    final Map<Did, List<Long>> perDid = new ConcurrentHashMap<>();
     final List<Long> all = Collections.synchronizedList(new ArrayList<>());
     final Map<String, Boolean> threads = new ConcurrentHashMap<>();
     final CountDownLatch done;

@@ -18,6 +18,8 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.repo.Commit;
 import dev.atsync.repo.Repository;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -334,10 +336,10 @@ class CommitVerifierTest {
   @Test
   void didAndRevMismatch() {
     CommitEvent c = stream.get(3);
-    CommitEvent otherRev = new CommitEvent(c.seq(), false, false, c.repo(), c.commit(), "3zzzzzzzzzzzz".replace('z', 'a'),
+    CommitEvent otherRev = new CommitEvent(c.seq(), false, false, c.repo(), c.commit(), Tid.parse("3zzzzzzzzzzzz".replace('z', 'a')),
         c.since(), c.blocks(), c.ops(), c.blobs(), c.prevData(), c.time());
     assertReason(Reason.REV_MISMATCH, corrupt(3, otherRev));
-    CommitEvent otherDid = new CommitEvent(c.seq(), false, false, "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", c.commit(), c.rev(),
+    CommitEvent otherDid = new CommitEvent(c.seq(), false, false, Did.parse("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"), c.commit(), c.rev(),
         Optional.empty(), c.blocks(), c.ops(), c.blobs(), c.prevData(), c.time());
     assertReason(Reason.DID_MISMATCH, verifier(Policy.STRICT).verify(otherDid));
   }

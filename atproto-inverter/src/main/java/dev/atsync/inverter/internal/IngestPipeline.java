@@ -12,6 +12,7 @@ import dev.atsync.inverter.log.AppendResult;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.StaleRevException;
+import dev.atsync.syntax.Tid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,8 +104,8 @@ public final class IngestPipeline {
         throw reject(400, "InvalidFrame", "frame has no integer seq to replace", i);
       }
       check.check(i, f, event);
-      Optional<String> rev = f.rev().filter(r -> type.equals("#commit") || type.equals("#sync"));
-      events.add(new LogEvent(f.did().orElseThrow(), rev, type, f.bytes()));
+      Optional<String> rev = f.rev().map(Tid::value).filter(r -> type.equals("#commit") || type.equals("#sync"));
+      events.add(new LogEvent(f.did().orElseThrow().value(), rev, type, f.bytes()));
     }
     AppendResult r;
     try {

@@ -10,6 +10,8 @@ import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.Retention;
 import dev.atsync.inverter.log.SqliteEventLog;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
 import dev.atsync.syntax.Tid;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -44,11 +46,11 @@ public final class InverterLoad {
   private InverterLoad() {}
 
   static Frame frame(String did, int size) {
-    String rev = Tid.of(CLOCK.incrementAndGet(), 0).toString();
+    Tid rev = Tid.of(CLOCK.incrementAndGet(), 0);
     Cid c = Cid.ofDagCbor((did + rev).getBytes(StandardCharsets.UTF_8));
-    return new CommitEvent(0, false, false, did, c, rev, Optional.empty(), new byte[size], List.of(
-        CommitOp.create("app.bsky.feed.post/" + rev, c)), List.of(), Optional.empty(), "2026-11-23T07:00:00.000Z")
-        .toFrame();
+    return new CommitEvent(0, false, false, Did.parse(did), c, rev, Optional.empty(), new byte[size], List.of(
+        CommitOp.create("app.bsky.feed.post/" + rev, c)), List.of(), Optional.empty(),
+        Datetime.parse("2026-11-23T07:00:00.000Z")).toFrame();
   }
 
   /** A distinct did:plc for every {@code i}: its 24-character identifier is {@code i} in base32. */
@@ -91,7 +93,7 @@ public final class InverterLoad {
           Thread th = new Thread(() -> {
             while (System.nanoTime() < end) {
               Frame f = frame(did, 900);
-              log.append(List.of(new LogEvent(did, f.rev(), "#commit", f.bytes())));
+              log.append(List.of(new LogEvent(did, f.rev().map(Tid::value), "#commit", f.bytes())));
               done.increment();
             }
           });
@@ -113,7 +115,7 @@ public final class InverterLoad {
         for (int i = 0; i < 100; i++) {
           String did = did(i);
           Frame f = frame(did, 900);
-          batch.add(new LogEvent(did, f.rev(), "#commit", f.bytes()));
+          batch.add(new LogEvent(did, f.rev().map(Tid::value), "#commit", f.bytes()));
         }
         log.append(batch);
         n += 100;
