@@ -1,7 +1,5 @@
 package dev.atsync.firehose;
 
-import dev.atsync.syntax.Nsid;
-import dev.atsync.syntax.RecordKey;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -74,66 +72,15 @@ public final class EventValidator {
     for (int i = 0; i < c.ops().size(); i++) {
       CommitOp op = c.ops().get(i);
       String f = "ops[" + i + "]";
-      if (!isRepoPath(op.path())) {
-        out.add(new Violation(Violation.Kind.SYNTAX, f + ".path",
-            "not a record path collection/rkey: " + quote(op.path())));
+      try {
+        op.toOperation();
+      } catch (InvalidFrameException e) {
+        out.add(new Violation(e.kind().orElseThrow(), f + "." + e.field().orElseThrow(), e.reason()));
       }
       if (!paths.add(op.path())) {
         out.add(new Violation(Violation.Kind.DUPLICATE_PATH, f + ".path",
-            "path " + quote(op.path()) + " appears in more than one op"));
-      }
-      switch (op.action()) {
-        case "create":
-          if (op.cid().isEmpty()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "create must have a cid"));
-          }
-          if (op.prev().isPresent()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev", "create must not have a prev"));
-          }
-          break;
-        case "update":
-          if (op.cid().isEmpty()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "update must have a cid"));
-          }
-          if (op.prev().isEmpty()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev",
-                "update must have a prev (Sync v1.1), or it cannot be inverted"));
-          } else if (op.cid().isPresent() && op.cid().equals(op.prev())) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev", "update has cid equal to prev"));
-          }
-          break;
-        case "delete":
-          if (op.cid().isPresent()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "delete must have a null cid"));
-          }
-          if (op.prev().isEmpty()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev",
-                "delete must have a prev (Sync v1.1), or it cannot be inverted"));
-          }
-          break;
-        default:
-          out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".action",
-              "unknown action " + quote(op.action()) + " (create, update or delete)"));
+            "path " + CommitOp.quote(op.path()) + " appears in more than one op"));
       }
     }
-  }
-
-  /** {@code collection/rkey}: an NSID, one slash, a record key. */
-  static boolean isRepoPath(String path) {
-    int slash = path.indexOf('/');
-    if (slash <= 0 || slash != path.lastIndexOf('/')) {
-      return false;
-    }
-    try {
-      Nsid.parse(path.substring(0, slash));
-      RecordKey.parse(path.substring(slash + 1));
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  private static String quote(String s) {
-    return s.length() > 80 ? "\"" + s.substring(0, 77) + "...\"" : "\"" + s + "\"";
   }
 }

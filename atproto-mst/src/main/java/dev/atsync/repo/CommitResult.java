@@ -20,7 +20,7 @@ import java.util.Optional;
  *     its neighbours, and the new record blocks
  * @param proofCar {@code proofBlocks} as a CAR v1 rooted at {@code commitCid}
  */
-public record CommitResult(Commit commit, Cid commitCid, Optional<Tid> since, Cid prevData, List<RepoOp> ops,
+public record CommitResult(Commit commit, Cid commitCid, Optional<Tid> since, Cid prevData, List<Operation> ops,
     Map<Cid, byte[]> proofBlocks, byte[] proofCar) {
   /** Copies the collections and the CAR bytes. */
   public CommitResult {

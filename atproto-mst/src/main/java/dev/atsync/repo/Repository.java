@@ -119,7 +119,7 @@ public final class Repository {
   public CommitResult apply(List<Write> writes) {
     Cid prevData = tree.rootCid();
     Mst next = tree;
-    List<RepoOp> ops = new ArrayList<>(writes.size());
+    List<Operation> ops = new ArrayList<>(writes.size());
     Map<Cid, byte[]> records = new LinkedHashMap<>();
     Set<String> paths = new HashSet<>();
     for (Write w : writes) {
@@ -131,10 +131,10 @@ public final class Repository {
       switch (w.action()) {
         case CREATE:
         case UPDATE: {
-          if (w.action() == RepoOp.Action.CREATE && current.isPresent()) {
+          if (w.action() == Operation.Action.CREATE && current.isPresent()) {
             throw new IllegalArgumentException("create of " + p + ": a record is already there");
           }
-          if (w.action() == RepoOp.Action.UPDATE && current.isEmpty()) {
+          if (w.action() == Operation.Action.UPDATE && current.isEmpty()) {
             throw new IllegalArgumentException("update of " + p + ": no record there");
           }
           byte[] block = DagCbor.encode(w.record());
@@ -144,7 +144,7 @@ public final class Repository {
           }
           records.put(cid, block);
           next = next.put(p, cid);
-          ops.add(new RepoOp(w.action(), w.path(), Optional.of(cid), current));
+          ops.add(new Operation(w.path(), Optional.of(cid), current));
           break;
         }
         default: {
@@ -152,7 +152,7 @@ public final class Repository {
             throw new IllegalArgumentException("delete of " + p + ": no record there");
           }
           next = next.delete(p);
-          ops.add(new RepoOp(RepoOp.Action.DELETE, w.path(), Optional.empty(), current));
+          ops.add(Operation.delete(w.path(), current.get()));
         }
       }
     }

@@ -10,8 +10,6 @@ import dev.atsync.cid.Cid;
 import dev.atsync.crypto.Curve;
 import dev.atsync.crypto.PrivateKey;
 import dev.atsync.mst.BlockSource;
-import dev.atsync.mst.Inversion;
-import dev.atsync.mst.KeyChange;
 import dev.atsync.mst.MissingBlockException;
 import dev.atsync.mst.Mst;
 import dev.atsync.mst.MstException;
@@ -78,9 +76,9 @@ class RepositoryProperties {
       }
       CommitResult c = repo.apply(writes);
       for (Write w : writes) {
-        if (w.action() == RepoOp.Action.CREATE) {
+        if (w.action() == Operation.Action.CREATE) {
           live.add(w.path());
-        } else if (w.action() == RepoOp.Action.DELETE) {
+        } else if (w.action() == Operation.Action.DELETE) {
           live.remove(w.path());
         }
       }
@@ -89,9 +87,8 @@ class RepositoryProperties {
       assertEquals(List.of(c.commitCid()), car.roots());
       Commit commit = Commit.decode(car.blocks().get(c.commitCid()));
       assertTrue(commit.verify(KEY.publicKey()));
-      List<KeyChange> changes = c.ops().stream().map(RepoOp::toKeyChange).toList();
-      assertEquals(c.prevData(), CommitInversion.invert(commit.data(), BlockSource.of(car.blocks()), c.ops()));
-      for (RepoOp op : c.ops()) {
+      assertEquals(c.prevData(), Operation.invert(Mst.load(commit.data(), BlockSource.of(car.blocks())), c.ops()).rootCid());
+      for (Operation op : c.ops()) {
         assertEquals(op.cid(), Mst.load(commit.data(), BlockSource.of(car.blocks())).get(op.path().toString()));
         op.cid().ifPresent(cid -> assertTrue(car.blocks().containsKey(cid), "record block present"));
       }
@@ -103,7 +100,7 @@ class RepositoryProperties {
         Map<Cid, byte[]> less = new HashMap<>(car.blocks());
         less.remove(drop);
         try {
-          assertEquals(c.prevData(), Inversion.previousRoot(commit.data(), BlockSource.of(less), changes),
+          assertEquals(c.prevData(), Operation.invert(Mst.load(commit.data(), BlockSource.of(less)), c.ops()).rootCid(),
               "a missing block may only ever be harmless");
         } catch (MissingBlockException expected) {
           assertEquals(drop, expected.missing());

@@ -14,6 +14,7 @@ import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.Violation;
 import dev.atsync.mst.Mst;
+import dev.atsync.repo.Operation;
 import dev.atsync.syntax.Did;
 import dev.atsync.syntax.Tid;
 import java.time.Clock;
@@ -314,8 +315,14 @@ public final class CommitVerifier {
     if (!shapesOk || expectedPrev.isEmpty()) {
       return;
     }
+    List<Operation> operations;
     try {
-      Cid previous = RepoChecks.invert(tree, c.ops());
+      operations = c.operations();
+    } catch (InvalidFrameException e) {
+      return; // every shape problem is already a finding
+    }
+    try {
+      Cid previous = RepoChecks.invert(tree, operations);
       if (!previous.equals(expectedPrev.get())) {
         out.add(finding(Reason.INVERSION_MISMATCH, "undoing the ops gives " + previous + ", not prevData "
             + expectedPrev.get()));
