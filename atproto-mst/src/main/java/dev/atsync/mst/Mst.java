@@ -472,7 +472,8 @@ public final class Mst {
    * it must from its own source ({@link MissingBlockException} if a needed node is absent).
    */
   public static MstDiff diff(Mst a, Mst b) {
-    List<KeyChange> changes = new ArrayList<>();
+    List<Entry> removed = new ArrayList<>();
+    List<Entry> added = new ArrayList<>();
     Map<Cid, byte[]> opened = new LinkedHashMap<>();
     java.util.Set<Cid> openedInA = new java.util.HashSet<>();
     DiffCursor x = new DiffCursor(a, null);
@@ -499,21 +500,22 @@ public final class Mst {
         continue;
       }
       if (y.atEnd() || (!x.atEnd() && Arrays.compareUnsigned(x.key(), y.key()) < 0)) {
-        changes.add(new KeyChange(x.keyText(), Optional.of(x.value()), Optional.empty()));
+        removed.add(new Entry(x.keyText(), x.value()));
         x.pop();
       } else if (x.atEnd() || Arrays.compareUnsigned(x.key(), y.key()) > 0) {
-        changes.add(new KeyChange(y.keyText(), Optional.empty(), Optional.of(y.value())));
+        added.add(new Entry(y.keyText(), y.value()));
         y.pop();
       } else {
         if (!x.value().equals(y.value())) {
-          changes.add(new KeyChange(x.keyText(), Optional.of(x.value()), Optional.of(y.value())));
+          removed.add(new Entry(x.keyText(), x.value()));
+          added.add(new Entry(y.keyText(), y.value()));
         }
         x.pop();
         y.pop();
       }
     }
     opened.keySet().removeAll(openedInA);
-    return new MstDiff(changes, opened);
+    return new MstDiff(removed, added, opened);
   }
 
   /**
@@ -534,7 +536,7 @@ public final class Mst {
         layers.push(tree.layer);
       } else if (opened != null) {
         // the empty tree still has a root block, which has no items to open
-        opened.put(tree.root.cid(), tree.root.encoded());
+        opened.put(tree.root.cid(), tree.root.encoded().clone());
       }
     }
 
@@ -577,7 +579,7 @@ public final class Mst {
       int l = layers.pop();
       Node n = r.load(source, "diffing");
       if (opened != null) {
-        opened.put(n.cid(), n.encoded());
+        opened.put(n.cid(), n.encoded().clone());
       }
       for (int i = n.size(); i >= 0; i--) {
         if (i < n.size()) {

@@ -2,8 +2,8 @@
  * The atproto Merkle Search Tree: an immutable, persistent, content-addressed sorted map of
  * repository paths to record CIDs ({@link dev.atsync.mst.Mst}), its key arithmetic
  * ({@link dev.atsync.mst.MstKeys}), where its nodes come from ({@link dev.atsync.mst.BlockSource}),
- * tree diffs ({@link dev.atsync.mst.MstDiff}), commit proofs and Sync v1.1 inversion
- * ({@link dev.atsync.mst.Inversion}).
+ * tree diffs ({@link dev.atsync.mst.MstDiff}) and commit proofs. Record operations and their
+ * Sync v1.1 inversion are one level up, in {@code dev.atsync.repo}, which uses this package.
  *
  * <p>Scope: fanout 4 (two leading zero bits of SHA-256 per layer), the node encoding of
  * atproto.com/specs/repository with prefix-compressed keys, canonical shape whatever the order
