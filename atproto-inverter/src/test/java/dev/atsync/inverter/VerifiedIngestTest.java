@@ -13,7 +13,7 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.verify.CommitVerifier;
-import dev.atsync.firehose.verify.KeySource;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.inverter.log.InMemoryEventLog;
 import dev.atsync.repo.BlockStore;
 import dev.atsync.repo.CommitResult;
@@ -120,7 +120,7 @@ class VerifiedIngestTest {
       commits.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + "p" + i),
           post("p" + i)))), i + 1, Instant.now()));
     }
-    VerifyingCheck chained = new VerifyingCheck(CommitVerifier.builder().withoutSeqCheck().build());
+    VerifyingCheck chained = new VerifyingCheck(CommitVerifier.builder().withoutSeqCheck().unauthenticated().build());
     try (Inverter inv = inverter(chained)) {
       for (CommitEvent e : commits) {
         inv.publish(List.of(e.toFrame()));

@@ -6,7 +6,7 @@ import dev.atsync.crypto.PrivateKey;
 import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.verify.CommitVerifier;
-import dev.atsync.firehose.verify.KeySource;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.firehose.verify.Verdict;
 import dev.atsync.inverter.Inverter;
 import dev.atsync.inverter.log.InMemoryEventLog;

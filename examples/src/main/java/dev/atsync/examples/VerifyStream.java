@@ -96,7 +96,7 @@ public final class VerifyStream {
       usage(err);
       return 2;
     }
-    Report report = new Report(CommitVerifier.builder().policy(policy).build(), out);
+    Report report = new Report(CommitVerifier.builder().policy(policy).unauthenticated().build(), out);
     try {
       if (file != null) {
         byte[] all = Files.readAllBytes(file);

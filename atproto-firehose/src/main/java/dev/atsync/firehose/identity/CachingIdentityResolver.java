@@ -2,7 +2,6 @@ package dev.atsync.firehose.identity;
 
 import dev.atsync.syntax.Did;
 import dev.atsync.crypto.PublicKey;
-import dev.atsync.firehose.verify.KeySource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,7 +68,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public Identity resolve(Did did) throws IdentityException {
+  public Identity resolve(Did did) {
     Instant now = clock.instant();
     synchronized (cache) {
       Entry e = cache.get(did);
@@ -81,7 +80,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public Identity refresh(Did did) throws IdentityException {
+  public Identity refresh(Did did) {
     Instant now = clock.instant();
     synchronized (cache) {
       lastForced.put(did, now);
@@ -89,7 +88,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
     return fetch(did, now);
   }
 
-  private Identity fetch(Did did, Instant now) throws IdentityException {
+  private Identity fetch(Did did, Instant now) {
     Identity id = delegate.resolve(did);
     synchronized (cache) {
       cache.put(did, new Entry(id, now));
@@ -104,7 +103,8 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
    * @return whether the check passed with a current key
    * @throws IdentityException if the DID cannot be resolved
    */
-  public boolean verifyWithRefresh(Did did, Predicate<PublicKey> check) throws IdentityException {
+  @Override
+  public boolean verifies(Did did, Predicate<PublicKey> check) {
     Identity id = resolve(did);
     if (check.test(id.signingKey())) {
       return true;
@@ -121,15 +121,6 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
       return false;
     }
     return check.test(fresh.signingKey());
-  }
-
-  @Override
-  public boolean verifies(Did did, Predicate<PublicKey> check) throws Unavailable {
-    try {
-      return verifyWithRefresh(did, check);
-    } catch (IdentityException e) {
-      throw new Unavailable(e.getMessage(), e);
-    }
   }
 
   @Override

@@ -17,7 +17,7 @@ final class DidDocuments {
 
   private DidDocuments() {}
 
-  static Identity parse(Did did, byte[] body) throws IdentityException {
+  static Identity parse(Did did, byte[] body) {
     JsonNode doc;
     try {
       doc = JSON.readTree(body);
@@ -65,7 +65,7 @@ final class DidDocuments {
     return id.equals(fragment) || id.equals(did.value() + fragment);
   }
 
-  private static PublicKey parseKey(Did did, JsonNode vm) throws IdentityException {
+  private static PublicKey parseKey(Did did, JsonNode vm) {
     String type = vm.path("type").asText("");
     JsonNode mbNode = vm.get("publicKeyMultibase");
     if (mbNode == null || !mbNode.isTextual()) {
@@ -88,7 +88,7 @@ final class DidDocuments {
     }
   }
 
-  private static URI parseEndpoint(Did did, JsonNode ep) throws IdentityException {
+  private static URI parseEndpoint(Did did, JsonNode ep) {
     try {
       URI u = new URI(ep.asText(""));
       if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null) {

@@ -42,7 +42,7 @@ public final class HttpIdentityResolver implements IdentityResolver {
   }
 
   @Override
-  public Identity resolve(Did did) throws IdentityException {
+  public Identity resolve(Did did) {
     Objects.requireNonNull(did, "did");
     if (did.method().equals("plc")) {
       String id = did.identifier();
@@ -58,7 +58,7 @@ public final class HttpIdentityResolver implements IdentityResolver {
     throw new IdentityException(Kind.UNSUPPORTED_DID, did, "only did:plc and did:web are supported");
   }
 
-  URI webUri(Did did) throws IdentityException {
+  URI webUri(Did did) {
     String msid = did.identifier();
     if (msid.isEmpty() || msid.contains(":") || msid.length() > 253) {
       throw new IdentityException(Kind.UNSUPPORTED_DID, did, "did:web must be a bare hostname (optionally %3A port)");
@@ -71,7 +71,7 @@ public final class HttpIdentityResolver implements IdentityResolver {
     return URI.create(scheme + "://" + hostPort + "/.well-known/did.json");
   }
 
-  private byte[] fetch(Did did, URI uri) throws IdentityException {
+  private byte[] fetch(Did did, URI uri) {
     HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Accept", "application/did+ld+json, application/json").GET().build();
     HttpResponse<InputStream> resp;

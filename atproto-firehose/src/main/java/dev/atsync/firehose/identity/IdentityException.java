@@ -1,8 +1,13 @@
 package dev.atsync.firehose.identity;
 
 import dev.atsync.syntax.Did;
-/** Why an identity could not be resolved: the DID, and what went wrong. */
-public class IdentityException extends Exception {
+/**
+ * Why an identity or signing key could not be had: the DID, the {@link Kind} of failure, and what
+ * went wrong. The one exception of this package: every {@link IdentityResolver} and
+ * {@link KeySource} fails with it. Unchecked, so resolvers and key sources can be called from
+ * lambdas and streams; a caller that must go on without the identity catches it.
+ */
+public class IdentityException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** The failure category. */

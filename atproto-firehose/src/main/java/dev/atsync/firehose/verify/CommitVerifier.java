@@ -10,6 +10,8 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.FrameLimits;
 import dev.atsync.firehose.IdentityEvent;
 import dev.atsync.firehose.InvalidFrameException;
+import dev.atsync.firehose.identity.IdentityException;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.Violation;
@@ -89,7 +91,13 @@ public final class CommitVerifier {
     this.checkSeq = b.checkSeq;
   }
 
-  /** A builder: STRICT, in-memory chain state, no signature checks, 5 minutes of clock drift. */
+  /**
+   * A builder: STRICT, in-memory chain state, the seq check, 5 minutes of clock drift. Signature
+   * checking has no default: choose {@link Builder#keys(KeySource)} or
+   * {@link Builder#unauthenticated()}, or {@link Builder#build()} throws.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -208,7 +216,9 @@ public final class CommitVerifier {
       return sync(s, out);
     }
     if (event instanceof IdentityEvent i) {
-      keys.invalidate(i.did());
+      if (keys != null) {
+        keys.invalidate(i.did());
+      }
     } else if (event instanceof AccountEvent) {
       // account status changes (active or not, with any status or none) carry nothing to verify
       // beyond the lexicon; they do not move the chain state
@@ -231,7 +241,8 @@ public final class CommitVerifier {
     if (!car.root().equals(c.commit())) {
       out.add(finding(Reason.CAR_ROOT_MISMATCH, "CAR root " + car.root() + " is not commit " + c.commit()));
     }
-    RepoChecks.SignedCommit commit = commitBlock(car, c.commit(), c.repo(), c.rev(), out);
+    boolean[] signed = new boolean[1];
+    RepoChecks.SignedCommit commit = commitBlock(car, c.commit(), c.repo(), c.rev(), out, signed);
     if (commit == null) {
       return new Result(Verdict.of(out), null, null);
     }
@@ -264,7 +275,7 @@ public final class CommitVerifier {
       }
     }
     opsAndInversion(c, car, commit, expectedPrev, out);
-    return new Result(Verdict.of(out), c.repo(), new AccountState(c.rev(), c.commit(), commit.data()));
+    return new Result(Verdict.of(out, signed[0]), c.repo(), new AccountState(c.rev(), c.commit(), commit.data()));
   }
 
   private void opsAndInversion(CommitEvent c, RepoChecks.Car car, RepoChecks.SignedCommit commit,
@@ -367,7 +378,8 @@ public final class CommitVerifier {
       out.add(finding(Reason.BAD_CAR, p.getMessage()));
       return new Result(Verdict.of(out), null, null);
     }
-    RepoChecks.SignedCommit commit = commitBlock(car, car.root(), s.did(), s.rev(), out);
+    boolean[] signed = new boolean[1];
+    RepoChecks.SignedCommit commit = commitBlock(car, car.root(), s.did(), s.rev(), out, signed);
     if (commit == null) {
       return new Result(Verdict.of(out), null, null);
     }
@@ -377,7 +389,7 @@ public final class CommitVerifier {
       int order = s.rev().compareTo(p.rev());
       if (order == 0 && car.root().equals(p.commit())) {
         // a re-announcement of the state already processed: valid, nothing moves
-        return new Result(Verdict.of(out), null, null);
+        return new Result(Verdict.of(out, signed[0]), null, null);
       }
       if (order < 0) {
         out.add(finding(Reason.STALE_SYNC, "rev " + s.rev() + " is before the last rev " + p.rev()));
@@ -386,11 +398,16 @@ public final class CommitVerifier {
             + " is not the last commit " + p.commit()));
       }
     }
-    return new Result(Verdict.of(out), s.did(), new AccountState(s.rev(), car.root(), commit.data()));
+    return new Result(Verdict.of(out, signed[0]), s.did(), new AccountState(s.rev(), car.root(), commit.data()));
   }
 
-  /** Decodes, matches and signature-checks the commit block; {@code null} if there is none to use. */
-  private RepoChecks.SignedCommit commitBlock(RepoChecks.Car car, Cid cid, Did did, Tid rev, List<Finding> out) {
+  /**
+   * Decodes, matches and signature-checks the commit block; {@code null} if there is none to use.
+   * {@code signed[0]} becomes true when the signature was checked against a key, whatever the
+   * outcome.
+   */
+  private RepoChecks.SignedCommit commitBlock(RepoChecks.Car car, Cid cid, Did did, Tid rev, List<Finding> out,
+      boolean[] signed) {
     byte[] block = car.blocks().get(cid);
     if (block == null) {
       out.add(finding(Reason.BAD_COMMIT, "commit block " + cid + " is not in the CAR"));
@@ -414,13 +431,15 @@ public final class CommitVerifier {
       out.add(finding(Reason.REV_IN_FUTURE, "rev " + commit.rev() + " is dated " + revTime + ", more than "
           + maxFutureDrift.toMinutes() + " minutes ahead"));
     }
-    if (keys != KeySource.NONE) {
+    if (keys != null) {
       try {
-        if (!keys.verifies(commit.did(), key -> commit.verify(key))) {
+        boolean ok = keys.verifies(commit.did(), key -> commit.verify(key));
+        signed[0] = true;
+        if (!ok) {
           out.add(finding(Reason.BAD_SIGNATURE, "signature of commit " + cid
               + " does not verify with the current key of " + commit.did()));
         }
-      } catch (KeySource.Unavailable e) {
+      } catch (IdentityException e) {
         out.add(finding(Reason.IDENTITY_UNAVAILABLE, "no signing key for " + commit.did() + ": " + e.getMessage()));
       }
     }
@@ -459,7 +478,8 @@ public final class CommitVerifier {
   public static final class Builder {
     private Policy policy = Policy.STRICT;
     private ChainState chain = ChainState.inMemory();
-    private KeySource keys = KeySource.NONE;
+    private KeySource keys;
+    private boolean unauthenticated;
     private Duration maxFutureDrift = Duration.ofMinutes(5);
     private FrameLimits limits = FrameLimits.DEFAULT;
     private Clock clock = Clock.systemUTC();
@@ -496,9 +516,30 @@ public final class CommitVerifier {
       return this;
     }
 
-    /** Where signing keys come from; without one, signatures are not checked. */
+    /**
+     * Check every commit signature with the account's current key from {@code keys}. One of this
+     * and {@link #unauthenticated()} must be chosen.
+     *
+     * @param keys where signing keys come from, such as a {@code CachingIdentityResolver}
+     * @return this builder
+     */
     public Builder keys(KeySource keys) {
       this.keys = Objects.requireNonNull(keys);
+      this.unauthenticated = false;
+      return this;
+    }
+
+    /**
+     * Verify without checking signatures: structure, CAR, commit, ops and inversion only. For
+     * trusted sources and tests; every {@link Verdict} then says
+     * {@linkplain Verdict#signatureChecked() the signature was not checked}. One of this and
+     * {@link #keys(KeySource)} must be chosen.
+     *
+     * @return this builder
+     */
+    public Builder unauthenticated() {
+      this.keys = null;
+      this.unauthenticated = true;
       return this;
     }
 
@@ -520,8 +561,18 @@ public final class CommitVerifier {
       return this;
     }
 
-    /** Builds the verifier. */
+    /**
+     * Builds the verifier.
+     *
+     * @return the verifier
+     * @throws IllegalStateException if neither {@link #keys(KeySource)} nor
+     *     {@link #unauthenticated()} was chosen
+     */
     public CommitVerifier build() {
+      if (keys == null && !unauthenticated) {
+        throw new IllegalStateException("choose how commit signatures are checked: keys(KeySource) to verify them "
+            + "against each account's key, or unauthenticated() to skip them");
+      }
       return new CommitVerifier(this);
     }
   }

@@ -164,12 +164,12 @@ class IdentityResolverTest {
     byte[] msg = "commit".getBytes(StandardCharsets.UTF_8);
     byte[] sig = newKey.sign(msg);
     assertEquals(1, hits.get());
-    assertTrue(c.verifyWithRefresh(DID, k -> k.verify(msg, sig)));
+    assertTrue(c.verifies(DID, k -> k.verify(msg, sig)));
     assertEquals(2, hits.get());
     // A forged signature: at most one refresh per interval.
     byte[] forged = oldKey.sign(msg);
-    assertFalse(c.verifyWithRefresh(DID, k -> k.verify(msg, forged)));
-    assertFalse(c.verifyWithRefresh(DID, k -> k.verify(msg, forged)));
+    assertFalse(c.verifies(DID, k -> k.verify(msg, forged)));
+    assertFalse(c.verifies(DID, k -> k.verify(msg, forged)));
     assertEquals(2, hits.get(), "no refresh within the rate-limit window");
     clock.now = clock.now.plus(Duration.ofMinutes(2));
     assertFalse(c.verifies(DID, k -> k.verify(msg, forged)));

@@ -16,6 +16,7 @@ import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.CommitOp;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.SyncEvent;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.repo.Commit;
 import dev.atsync.repo.Repository;
 import dev.atsync.syntax.Did;
@@ -395,6 +396,32 @@ class CommitVerifierTest {
     Commit commit = Commit.decode(blocks(c).get(c.commit()));
     assertEquals(Verdict.Status.VALID, v.verify(resign(c, commit, rotated)).status());
     assertEquals(1, refreshes[0]);
+  }
+
+  @Test
+  void signatureCheckingMustBeChosenAndTheVerdictSaysWhetherItRan() {
+    IllegalStateException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> CommitVerifier.builder().build());
+    assertTrue(none.getMessage().contains("keys(KeySource)") && none.getMessage().contains("unauthenticated()"),
+        none.getMessage());
+    Verdict signed = verifier(Policy.STRICT).verify(stream.get(0));
+    assertEquals(Verdict.Status.VALID, signed.status());
+    assertTrue(signed.signatureChecked());
+    Verdict unsigned = CommitVerifier.builder().unauthenticated().build().verify(stream.get(0));
+    assertEquals(Verdict.Status.VALID, unsigned.status());
+    assertEquals(false, unsigned.signatureChecked());
+    // a forged signature was checked (and failed); an unknown account's key could not be had
+    CommitEvent c = stream.get(0);
+    Commit commit = Commit.decode(blocks(c).get(c.commit()));
+    Verdict forged = verifier(Policy.STRICT).verify(resign(c, commit, PrivateKey.generate(Curve.SECP256K1)));
+    assertReason(Reason.BAD_SIGNATURE, forged);
+    assertTrue(forged.signatureChecked());
+    Verdict unknown = CommitVerifier.builder().keys(KeySource.of(Map.of())).build().verify(c);
+    assertReason(Reason.IDENTITY_UNAVAILABLE, unknown);
+    assertEquals(false, unknown.signatureChecked());
+    // a later keys() or unauthenticated() replaces the earlier choice
+    assertTrue(CommitVerifier.builder().unauthenticated().keys(KeySource.of(Map.of(Streams.DID, Streams.KEY.publicKey())))
+        .build().verify(c).signatureChecked());
   }
 
   @Test

@@ -16,6 +16,7 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.SyncEvent;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.mst.BlockSource;
 import dev.atsync.mst.Mst;
 import dev.atsync.repo.Commit;

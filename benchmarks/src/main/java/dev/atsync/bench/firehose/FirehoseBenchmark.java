@@ -7,7 +7,7 @@ import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.verify.CommitVerifier;
-import dev.atsync.firehose.verify.KeySource;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.firehose.verify.Verdict;
 import dev.atsync.repo.BlockStore;
 import dev.atsync.repo.RepoPath;
