@@ -259,10 +259,11 @@ public final class Cid implements Comparable<Cid> {
   }
 
   /**
-   * A fresh SHA-256 digest; {@code MessageDigest} is not thread-safe, so never shared. Cloned
-   * from a prototype: a provider lookup per block cost about as much as hashing a small block.
+   * A fresh SHA-256 digest for hashing a block; {@code MessageDigest} is not thread-safe, so never
+   * shared. Cloned from a prototype: a provider lookup per block cost about as much as hashing a
+   * small block.
    */
-  public static MessageDigest sha256() {
+  private static MessageDigest sha256() {
     if (SHA256_PROTOTYPE != null) {
       try {
         return (MessageDigest) SHA256_PROTOTYPE.clone();

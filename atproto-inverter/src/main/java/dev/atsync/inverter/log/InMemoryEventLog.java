@@ -1,6 +1,5 @@
 package dev.atsync.inverter.log;
 
-import dev.atsync.cid.Cid;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,7 +65,7 @@ public final class InMemoryEventLog implements EventLog {
       int dups = 0;
       for (int i = 0; i < batch.size(); i++) {
         LogEvent e = batch.get(i);
-        keys[i] = ByteBuffer.wrap(Cid.sha256().digest(e.frame()));
+        keys[i] = ByteBuffer.wrap(Sha256.of(e.frame()));
         long[] prior = seen.get(keys[i]);
         if (prior != null) {
           seqs.add(prior[0]);

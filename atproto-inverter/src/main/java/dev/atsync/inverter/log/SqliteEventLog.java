@@ -1,6 +1,5 @@
 package dev.atsync.inverter.log;
 
-import dev.atsync.cid.Cid;
 import dev.atsync.inverter.InverterException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -186,7 +185,7 @@ public final class SqliteEventLog implements EventLog {
       this.batch = batch;
       this.digests = new byte[batch.size()][];
       for (int i = 0; i < batch.size(); i++) {
-        digests[i] = Cid.sha256().digest(batch.get(i).frame());
+        digests[i] = Sha256.of(batch.get(i).frame());
       }
     }
   }
