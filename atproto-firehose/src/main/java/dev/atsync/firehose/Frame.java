@@ -7,6 +7,7 @@ import dev.atsync.cbor.Value;
 import dev.atsync.syntax.Did;
 import dev.atsync.syntax.InvalidSyntaxException;
 import dev.atsync.syntax.Tid;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -298,9 +299,25 @@ public final class Frame {
     return bytes.length;
   }
 
-  /** A copy of the frame's bytes, exactly as decoded or spliced. */
+  /**
+   * A copy of the frame's bytes, exactly as decoded or spliced.
+   *
+   * @return a fresh array
+   */
   public byte[] bytes() {
     return bytes.clone();
+  }
+
+  /**
+   * A read-only view of the frame's bytes, without copying. For the paths where a frame is sent
+   * or stored as it is, many times over (an inverter's fan-out to every subscriber, a log append):
+   * a copy per use would cost more than the rest of the work. The view's position is 0 and its
+   * limit the frame's length.
+   *
+   * @return a read-only buffer over the frame
+   */
+  public ByteBuffer bytesView() {
+    return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
   }
 
   /** Copies the frame's bytes into {@code out} at {@code off}. */

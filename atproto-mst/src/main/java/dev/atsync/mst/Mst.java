@@ -602,6 +602,12 @@ public final class Mst {
    * The nodes of this tree that were built in memory (by updates or {@link #build}) and for
    * which {@code known} says false: the blocks a store must add. Unloaded subtrees are not
    * visited; they are in the source already.
+   *
+   * <p>The arrays are the nodes' own encodings, not copies (a producer hands every new node to
+   * its store and its proof, on the commit path): treat them as read-only.
+   *
+   * @param known whether a store already has a block
+   * @return the new nodes by CID, parents before children
    */
   public Map<Cid, byte[]> newBlocks(Predicate<Cid> known) {
     Map<Cid, byte[]> out = new LinkedHashMap<>();
@@ -609,7 +615,12 @@ public final class Mst {
     return out;
   }
 
-  /** Every node of the tree (loading all of it), in depth-first order. */
+  /**
+   * Every node of the tree (loading all of it), in depth-first order. The arrays are the nodes'
+   * own encodings, not copies: treat them as read-only.
+   *
+   * @return every node by CID
+   */
   public Map<Cid, byte[]> allNodes() {
     Map<Cid, byte[]> out = new LinkedHashMap<>();
     collectAll(root, layer, out);
@@ -643,7 +654,11 @@ public final class Mst {
 
   /**
    * The nodes a verifier needs to check and undo changes to {@code keys} on this tree: every
-   * node on the lookup path of each key and of its nearest neighbours on both sides.
+   * node on the lookup path of each key and of its nearest neighbours on both sides. The arrays
+   * are the nodes' own encodings, not copies (the commit path): treat them as read-only.
+   *
+   * @param keys the changed keys
+   * @return the proof nodes by CID
    */
   public Map<Cid, byte[]> proofNodes(Collection<String> keys) {
     Map<Cid, byte[]> out = new LinkedHashMap<>();

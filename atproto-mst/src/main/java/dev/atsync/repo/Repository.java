@@ -177,7 +177,7 @@ public final class Repository {
     tree = next;
     head = commit;
     headCid = commitCid;
-    return new CommitResult(commit, commitCid, since, prevData, ops, proof, CarWriter.toBytes(commitCid, proof));
+    return new CommitResult(commit, commitCid, since, prevData, ops, CarWriter.toBytes(commitCid, proof));
   }
 
   /** The whole repository as a CAR v1 rooted at the head commit: commit, every MST node, every record. */

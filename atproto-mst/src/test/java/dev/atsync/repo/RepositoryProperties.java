@@ -93,7 +93,7 @@ class RepositoryProperties {
         op.cid().ifPresent(cid -> assertTrue(car.blocks().containsKey(cid), "record block present"));
       }
       // without any one MST node, inversion fails or (if the node was not needed) is still right
-      for (Cid drop : c.proofBlocks().keySet()) {
+      for (Cid drop : car.blocks().keySet()) {
         if (drop.equals(c.commitCid())) {
           continue;
         }
