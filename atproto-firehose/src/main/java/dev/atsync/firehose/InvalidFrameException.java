@@ -1,5 +1,6 @@
 package dev.atsync.firehose;
 
+import dev.atsync.cbor.DataModelException;
 import java.util.Optional;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Optional;
  * broken ({@link #kind()}: empty when the frame is not even the right structure), and, for
  * concatenated frames, the index of the frame (0-based).
  */
-public final class InvalidFrameException extends FirehoseException {
+public final class InvalidFrameException extends DataModelException {
   private static final long serialVersionUID = 1L;
   private final String reason;
   private final String field;

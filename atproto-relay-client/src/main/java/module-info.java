@@ -1,0 +1,15 @@
+/**
+ * Clients a PDS uses towards relays and the inverter: relay XRPC queries and requestCrawl with
+ * retries ({@code dev.atsync.relay}), the crawl keeper ({@code dev.atsync.relay.crawl}) and the
+ * inverter ingest client ({@code dev.atsync.relay.ingest}).
+ */
+module dev.atsync.relay {
+  requires transitive dev.atsync.cbor;
+  requires transitive java.net.http;
+  requires com.fasterxml.jackson.databind;
+  requires org.slf4j;
+
+  exports dev.atsync.relay;
+  exports dev.atsync.relay.crawl;
+  exports dev.atsync.relay.ingest;
+}
