@@ -13,9 +13,13 @@ import java.util.Optional;
  */
 public final class InvalidFrameException extends DataModelException {
   private static final long serialVersionUID = 1L;
+  /** What is wrong, without the location. */
   private final String reason;
+  /** The field at fault, or null. */
   private final String field;
+  /** Index of the frame in a concatenation, or -1. */
   private final int frameIndex;
+  /** The class of lexicon rule broken, or null for a frame of the wrong structure. */
   private final Violation.Kind kind;
 
   /**

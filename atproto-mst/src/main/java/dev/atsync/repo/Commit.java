@@ -44,6 +44,11 @@ public record Commit(Did did, int version, Cid data, Tid rev, Optional<Cid> prev
     return new Commit(did, 3, data, rev, Optional.empty(), new byte[0]);
   }
 
+  /**
+   * The signature.
+   *
+   * @return a copy of the 64-byte signature (empty for an unsigned commit)
+   */
   @Override
   public byte[] sig() {
     return sig.clone();

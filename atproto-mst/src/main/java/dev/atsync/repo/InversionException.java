@@ -9,6 +9,7 @@ import dev.atsync.mst.MstException;
  */
 public final class InversionException extends MstException {
   private static final long serialVersionUID = 1L;
+  /** The offending operation's path, as the tree key. */
   private final String path;
 
   /**

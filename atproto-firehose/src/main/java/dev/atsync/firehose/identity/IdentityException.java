@@ -22,8 +22,10 @@ public class IdentityException extends RuntimeException {
     HTTP_ERROR
   }
 
+  /** The failure category. */
   private final Kind kind;
-  private final Did did;
+  /** The DID being resolved. */
+  private final transient Did did;
 
   /**
    * @param kind the category

@@ -332,7 +332,7 @@ public final class FirehoseSubscriber implements AutoCloseable {
     return maxInFlight - inFlight.availablePermits();
   }
 
-  /** @return the highest seq S with all frames <= S processed: the resume cursor */
+  /** @return the highest seq S with all frames &lt;= S processed: the resume cursor */
   public long processedSeq() {
     return watermark.processed();
   }
