@@ -10,11 +10,11 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.FrameLimits;
 import dev.atsync.firehose.IdentityEvent;
 import dev.atsync.firehose.InvalidFrameException;
-import dev.atsync.firehose.identity.IdentityException;
-import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.Violation;
+import dev.atsync.firehose.identity.IdentityException;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.mst.Mst;
 import dev.atsync.repo.Operation;
 import dev.atsync.syntax.Did;
@@ -35,8 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Per {@code #commit}: lexicon and op-shape checks; the CAR parses and every block hashes to
  * its CID; the CAR root is {@code commit}; the commit block decodes as a v3 commit whose
  * {@code did} and {@code rev} equal the message's; the rev is at most the allowed drift into the
- * future; the signature verifies with the account's current key (when a key source is
- * configured; one forced refresh before rejecting); every create and update op's record is at its
+ * future; the signature verifies with the account's current key (unless the verifier was built
+ * {@linkplain Builder#unauthenticated() unauthenticated}; one forced refresh before rejecting;
+ * {@link Verdict#signatureChecked()} says whether it ran); every create and update op's record is at its
  * path in the new tree with its block present, and that block is strict canonical DAG-CBOR;
  * deleted paths are gone; undoing the ops on the partial tree gives {@code prevData}. Per
  * account, against {@link ChainState}: a rev not after the last one is stale
@@ -241,11 +242,11 @@ public final class CommitVerifier {
     if (!car.root().equals(c.commit())) {
       out.add(finding(Reason.CAR_ROOT_MISMATCH, "CAR root " + car.root() + " is not commit " + c.commit()));
     }
-    boolean[] signed = new boolean[1];
-    RepoChecks.SignedCommit commit = commitBlock(car, c.commit(), c.repo(), c.rev(), out, signed);
+    RepoChecks.SignedCommit commit = commitBlock(car, c.commit(), c.repo(), c.rev(), out);
     if (commit == null) {
       return new Result(Verdict.of(out), null, null);
     }
+    boolean signed = signature(commit, c.commit(), out);
     Optional<AccountState> prior = checkChain ? chain.get(c.repo()) : Optional.empty();
     // a replay or an older commit: its since and prevData say nothing about the current chain
     boolean stale = prior.isPresent() && c.rev().compareTo(prior.get().rev()) <= 0;
@@ -256,8 +257,8 @@ public final class CommitVerifier {
     } else if (prior.isPresent()) {
       AccountState p = prior.get();
       if (!c.since().equals(Optional.of(p.rev()))) {
-        out.add(finding(Reason.SINCE_MISMATCH, "since " + c.since().map(Tid::value).orElse("null") + " but the last rev was "
-            + p.rev() + ": commits were missed"));
+        out.add(finding(Reason.SINCE_MISMATCH, "since " + c.since().map(Tid::value).orElse("null")
+            + " but the last rev was " + p.rev() + ": commits were missed"));
       }
       if (c.prevData().isPresent() && !c.prevData().get().equals(p.data())) {
         out.add(finding(Reason.PREV_DATA_MISMATCH, "prevData " + c.prevData().get()
@@ -275,7 +276,7 @@ public final class CommitVerifier {
       }
     }
     opsAndInversion(c, car, commit, expectedPrev, out);
-    return new Result(Verdict.of(out, signed[0]), c.repo(), new AccountState(c.rev(), c.commit(), commit.data()));
+    return new Result(Verdict.of(out, signed), c.repo(), new AccountState(c.rev(), c.commit(), commit.data()));
   }
 
   private void opsAndInversion(CommitEvent c, RepoChecks.Car car, RepoChecks.SignedCommit commit,
@@ -378,18 +379,18 @@ public final class CommitVerifier {
       out.add(finding(Reason.BAD_CAR, p.getMessage()));
       return new Result(Verdict.of(out), null, null);
     }
-    boolean[] signed = new boolean[1];
-    RepoChecks.SignedCommit commit = commitBlock(car, car.root(), s.did(), s.rev(), out, signed);
+    RepoChecks.SignedCommit commit = commitBlock(car, car.root(), s.did(), s.rev(), out);
     if (commit == null) {
       return new Result(Verdict.of(out), null, null);
     }
+    boolean signed = signature(commit, car.root(), out);
     Optional<AccountState> prior = checkChain ? chain.get(s.did()) : Optional.empty();
     if (prior.isPresent()) {
       AccountState p = prior.get();
       int order = s.rev().compareTo(p.rev());
       if (order == 0 && car.root().equals(p.commit())) {
         // a re-announcement of the state already processed: valid, nothing moves
-        return new Result(Verdict.of(out, signed[0]), null, null);
+        return new Result(Verdict.of(out, signed), null, null);
       }
       if (order < 0) {
         out.add(finding(Reason.STALE_SYNC, "rev " + s.rev() + " is before the last rev " + p.rev()));
@@ -398,16 +399,11 @@ public final class CommitVerifier {
             + " is not the last commit " + p.commit()));
       }
     }
-    return new Result(Verdict.of(out, signed[0]), s.did(), new AccountState(s.rev(), car.root(), commit.data()));
+    return new Result(Verdict.of(out, signed), s.did(), new AccountState(s.rev(), car.root(), commit.data()));
   }
 
-  /**
-   * Decodes, matches and signature-checks the commit block; {@code null} if there is none to use.
-   * {@code signed[0]} becomes true when the signature was checked against a key, whatever the
-   * outcome.
-   */
-  private RepoChecks.SignedCommit commitBlock(RepoChecks.Car car, Cid cid, Did did, Tid rev, List<Finding> out,
-      boolean[] signed) {
+  /** Decodes and matches the commit block; {@code null} if there is none to use. */
+  private RepoChecks.SignedCommit commitBlock(RepoChecks.Car car, Cid cid, Did did, Tid rev, List<Finding> out) {
     byte[] block = car.blocks().get(cid);
     if (block == null) {
       out.add(finding(Reason.BAD_COMMIT, "commit block " + cid + " is not in the CAR"));
@@ -431,19 +427,31 @@ public final class CommitVerifier {
       out.add(finding(Reason.REV_IN_FUTURE, "rev " + commit.rev() + " is dated " + revTime + ", more than "
           + maxFutureDrift.toMinutes() + " minutes ahead"));
     }
-    if (keys != null) {
-      try {
-        boolean ok = keys.verifies(commit.did(), key -> commit.verify(key));
-        signed[0] = true;
-        if (!ok) {
-          out.add(finding(Reason.BAD_SIGNATURE, "signature of commit " + cid
-              + " does not verify with the current key of " + commit.did()));
-        }
-      } catch (IdentityException e) {
-        out.add(finding(Reason.IDENTITY_UNAVAILABLE, "no signing key for " + commit.did() + ": " + e.getMessage()));
-      }
-    }
     return commit;
+  }
+
+  /**
+   * Checks the commit's signature with the account's current key, unless the verifier is
+   * unauthenticated.
+   *
+   * @return whether the signature was checked against a key, whatever the outcome
+   */
+  private boolean signature(RepoChecks.SignedCommit commit, Cid cid, List<Finding> out) {
+    if (keys == null) {
+      return false;
+    }
+    boolean ok;
+    try {
+      ok = keys.verifies(commit.did(), key -> commit.verify(key));
+    } catch (IdentityException e) {
+      out.add(finding(Reason.IDENTITY_UNAVAILABLE, "no signing key for " + commit.did() + ": " + e.getMessage()));
+      return false;
+    }
+    if (!ok) {
+      out.add(finding(Reason.BAD_SIGNATURE, "signature of commit " + cid + " does not verify with the current key of "
+          + commit.did()));
+    }
+    return true;
   }
 
   private Finding finding(Reason reason, String message) {
