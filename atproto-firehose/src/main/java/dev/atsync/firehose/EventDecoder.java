@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Typed decoding of message bodies straight from the frame bytes with {@link CborReader}: no
@@ -357,48 +358,33 @@ final class EventDecoder {
     }
 
     Did did() {
-      int at = reader.position();
-      String s = text();
-      try {
-        return Did.parse(s);
-      } catch (InvalidSyntaxException e) {
-        throw syntax(e, at);
-      }
+      return parsed(Did::parse);
     }
 
     Tid tid() {
-      int at = reader.position();
-      String s = text();
-      try {
-        return Tid.parse(s);
-      } catch (InvalidSyntaxException e) {
-        throw syntax(e, at);
-      }
+      return parsed(Tid::parse);
     }
 
     Datetime datetime() {
-      int at = reader.position();
-      String s = text();
-      try {
-        return Datetime.parse(s);
-      } catch (InvalidSyntaxException e) {
-        throw syntax(e, at);
-      }
+      return parsed(Datetime::parse);
     }
 
     Handle handle() {
+      return parsed(Handle::parse);
+    }
+
+    /**
+     * A text field parsed as its syntax type; one that does not parse is a {@code SYNTAX}
+     * violation naming the field, located at the start of its value.
+     */
+    <T> T parsed(Function<String, T> parse) {
       int at = reader.position();
       String s = text();
       try {
-        return Handle.parse(s);
+        return parse.apply(s);
       } catch (InvalidSyntaxException e) {
-        throw syntax(e, at);
+        throw new InvalidFrameException(Violation.Kind.SYNTAX, e.detail(), field, at, e);
       }
-    }
-
-    /** A text field that does not parse as its syntax type, located at the start of its value. */
-    InvalidFrameException syntax(InvalidSyntaxException e, int at) {
-      return new InvalidFrameException(Violation.Kind.SYNTAX, e.detail(), field, at, e);
     }
 
     Cid link() {
