@@ -15,4 +15,6 @@ module dev.atsync.cbor {
   exports dev.atsync.cbor.json;
   exports dev.atsync.cid;
   exports dev.atsync.syntax;
+  // shared hashing machinery, not API
+  exports dev.atsync.cbor.internal to dev.atsync.mst;
 }

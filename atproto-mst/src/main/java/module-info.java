@@ -1,7 +1,7 @@
 /**
  * atproto repositories: the Merkle Search Tree ({@code dev.atsync.mst}), signed commits, record
  * operations and their Sync v1.1 inversion ({@code dev.atsync.repo}), and signing keys
- * ({@code dev.atsync.crypto}). The package {@code dev.atsync.mst.internal} is not exported.
+ * ({@code dev.atsync.crypto}).
  */
 module dev.atsync.mst {
   requires transitive dev.atsync.cbor;

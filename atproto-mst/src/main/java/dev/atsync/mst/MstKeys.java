@@ -1,6 +1,6 @@
 package dev.atsync.mst;
 
-import dev.atsync.mst.internal.Sha256;
+import dev.atsync.cbor.internal.Sha256;
 import java.security.MessageDigest;
 
 /** The key arithmetic of the MST: heights and shared prefixes. */

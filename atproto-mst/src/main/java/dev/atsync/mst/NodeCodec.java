@@ -2,7 +2,7 @@ package dev.atsync.mst;
 
 import dev.atsync.cid.Cid;
 import dev.atsync.cid.InvalidCidException;
-import dev.atsync.mst.internal.Sha256;
+import dev.atsync.cbor.internal.Sha256;
 import java.security.MessageDigest;
 import java.util.Arrays;
 

@@ -1,11 +1,12 @@
-package dev.atsync.mst.internal;
+package dev.atsync.cbor.internal;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Fresh SHA-256 digests for this module's hot paths (MST key heights and node CIDs, commit
- * signatures). Not part of the API: the package is not exported.
+ * Fresh SHA-256 digests for the hot paths that hash: CIDs of blocks (here), MST key heights and
+ * node CIDs, commit signatures (atproto-mst). Not part of the API: the package is exported only
+ * to {@code dev.atsync.mst}.
  */
 public final class Sha256 {
   private static final MessageDigest PROTOTYPE = cloneable();
