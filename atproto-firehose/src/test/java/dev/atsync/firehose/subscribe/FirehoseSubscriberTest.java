@@ -307,7 +307,7 @@ class FirehoseSubscriberTest {
     List<Long> cursors = new CopyOnWriteArrayList<>();
     Recorder r = new Recorder(500);
     FirehoseSubscriber sub = FirehoseSubscriber.builder(s.uri()).handler(r).lanes(4).cursor(0)
-        .onCursor(cursors::add).build();
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).onCursor(cursors::add).build();
     toClose.add(sub);
     Thread runner = new Thread(() -> {
       try {
@@ -368,6 +368,7 @@ class FirehoseSubscriberTest {
     List<Long> handled = new CopyOnWriteArrayList<>();
     List<Long> cursors = new CopyOnWriteArrayList<>();
     FirehoseSubscriber sub = FirehoseSubscriber.builder(s.uri()).lanes(1).cursor(0)
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
         .collections(CollectionFilter.of("app.bsky.feed.post", "app.bsky.graph.*"))
         .handler(f -> handled.add(f.seq().getAsLong())).onCursor(cursors::add).build();
     toClose.add(sub);
