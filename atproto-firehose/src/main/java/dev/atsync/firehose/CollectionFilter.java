@@ -13,6 +13,8 @@ import java.util.function.Predicate;
  * Which record collections a consumer wants, as {@code @atproto/sync}'s {@code filterCollections}
  * takes them: each pattern is an exact NSID ({@code app.bsky.feed.post}) or a prefix ending in
  * {@code .*} ({@code app.bsky.graph.*} matches every collection under {@code app.bsky.graph.}).
+ * One difference: a prefix ends at a segment boundary here ({@code app.bsky.graph.*} does not
+ * match {@code app.bsky.graphs.x}), where {@code @atproto/sync} compares plain string prefixes.
  * Immutable and thread-safe.
  *
  * <pre>{@code
