@@ -163,6 +163,30 @@ class CommitVerifierTest {
   }
 
   @Test
+  void aLegacyOpShapeIsAFindingNotACrash() {
+    // an update without prev (pre-Sync v1.1): it cannot become an Operation, so it cannot be inverted
+    CommitEvent c = stream.get(4);
+    List<CommitOp> ops = new ArrayList<>(c.ops());
+    int u = -1;
+    for (int i = 0; i < ops.size(); i++) {
+      if (ops.get(i).action().equals("update")) {
+        u = i;
+      }
+    }
+    CommitOp update = ops.get(u);
+    ops.set(u, new CommitOp("update", update.path(), update.cid(), Optional.empty()));
+    CommitEvent legacy = withOps(c, ops);
+    Verdict strict = corrupt(4, legacy);
+    assertReason(Reason.BAD_OP_SHAPE, strict);
+    assertTrue(strict.findings().stream().noneMatch(f -> f.reason() == Reason.INVERSION_MISMATCH), strict.toString());
+    // the Go relay only logs it: the rest of the commit still verifies, and the frame decodes
+    Verdict compat = verdictAt(4, legacy, Policy.INDIGO_COMPAT);
+    assertEquals(Verdict.Status.VALID, compat.status(), compat.toString());
+    assertEquals(Reason.BAD_OP_SHAPE, compat.findings().get(0).reason());
+    assertEquals(legacy.ops(), ((CommitEvent) Frame.decode(legacy.toFrame().bytes()).event()).ops());
+  }
+
+  @Test
   void recordBlockMissing() {
     CommitEvent c = stream.get(3);
     Map<Cid, byte[]> b = blocks(c);
