@@ -87,7 +87,15 @@ public final class CarReader implements AutoCloseable {
     return open(in, Limits.DEFAULT);
   }
 
-  /** A whole CAR in memory: its roots and blocks in file order. */
+  /**
+   * A whole CAR in memory: its roots and blocks in file order. The map is unmodifiable; its arrays
+   * are read for the one {@link #readAll} call that made this and shared with nothing else, and
+   * are not copied on the way out: commit verification reads every block of every message
+   * (measured hot path), so the caller owns them as they are.
+   *
+   * @param roots the header's roots
+   * @param blocks each block's bytes (hash-checked) by CID
+   */
   public record Contents(List<Cid> roots, Map<Cid, byte[]> blocks) {}
 
   /**

@@ -6,6 +6,7 @@ package dev.atsync.cbor;
  */
 public final class CborException extends DataModelException {
   private static final long serialVersionUID = 1L;
+  /** The rule broken. */
   private final Rule rule;
 
   /** The strictness rules of the decoder, one per kind of rejection. */

@@ -10,7 +10,9 @@ package dev.atsync.cbor;
  */
 public class DataModelException extends RuntimeException {
   private static final long serialVersionUID = 1L;
+  /** Where the problem was found, or -1. */
   private final long offset;
+  /** What is wrong, without the location. */
   private final String detail;
 
   /**

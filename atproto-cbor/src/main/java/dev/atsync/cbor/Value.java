@@ -25,7 +25,24 @@ public sealed interface Value
   Kind kind();
 
   /** The eight kinds of the atproto data model. */
-  enum Kind { NULL, BOOLEAN, INTEGER, TEXT, BYTES, LIST, MAP, LINK }
+  enum Kind {
+    /** {@link Null}. */
+    NULL,
+    /** {@link Bool}. */
+    BOOLEAN,
+    /** {@link Int}. */
+    INTEGER,
+    /** {@link Text}. */
+    TEXT,
+    /** {@link Bytes}. */
+    BYTES,
+    /** {@link List}. */
+    LIST,
+    /** {@link Map}. */
+    MAP,
+    /** {@link Link}. */
+    LINK
+  }
 
   /** Null. Use {@link Value#NULL}. */
   record Null() implements Value {

@@ -1,7 +1,7 @@
 package dev.atsync.cid;
 
+import dev.atsync.cbor.internal.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -73,7 +73,7 @@ public final class Cid implements Comparable<Cid> {
 
   /** The CID of {@code data[off, off+len)} under {@code codec}. */
   public static Cid compute(Codec codec, byte[] data, int off, int len) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = Sha256.newDigest();
     sha.update(data, off, len);
     return ofDigest(codec, sha.digest());
   }
@@ -223,7 +223,7 @@ public final class Cid implements Comparable<Cid> {
 
   /** Whether {@code data[off, off+len)} hashes to this CID's digest. */
   public boolean matches(byte[] data, int off, int len) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = Sha256.newDigest();
     sha.update(data, off, len);
     byte[] d = sha.digest();
     return Arrays.equals(d, 0, DIGEST_LENGTH, bytes, 4, BINARY_LENGTH);
@@ -256,40 +256,5 @@ public final class Cid implements Comparable<Cid> {
       string = s = sb.toString();
     }
     return s;
-  }
-
-  /**
-   * A fresh SHA-256 digest; {@code MessageDigest} is not thread-safe, so never shared. Cloned
-   * from a prototype: a provider lookup per block cost about as much as hashing a small block.
-   */
-  public static MessageDigest sha256() {
-    if (SHA256_PROTOTYPE != null) {
-      try {
-        return (MessageDigest) SHA256_PROTOTYPE.clone();
-      } catch (CloneNotSupportedException e) {
-        // fall through to a lookup
-      }
-    }
-    return lookupSha256();
-  }
-
-  private static final MessageDigest SHA256_PROTOTYPE = cloneableSha256();
-
-  private static MessageDigest cloneableSha256() {
-    MessageDigest md = lookupSha256();
-    try {
-      md.clone();
-      return md;
-    } catch (CloneNotSupportedException e) {
-      return null;
-    }
-  }
-
-  private static MessageDigest lookupSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JRE has SHA-256", e);
-    }
   }
 }

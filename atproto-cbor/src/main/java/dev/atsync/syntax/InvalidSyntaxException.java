@@ -9,7 +9,9 @@ import dev.atsync.cbor.DataModelException;
  */
 public final class InvalidSyntaxException extends DataModelException {
   private static final long serialVersionUID = 1L;
+  /** What was being parsed. */
   private final String kind;
+  /** The offending input. */
   private final String input;
 
   /**

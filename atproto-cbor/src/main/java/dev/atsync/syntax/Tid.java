@@ -112,6 +112,10 @@ public record Tid(String value) implements Comparable<Tid> {
     return Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000);
   }
 
+  /**
+   * Time order (then clock id): the base32-sortable alphabet is in ASCII order, so comparing the
+   * strings compares the 63-bit integers. Repository revs are compared with this.
+   */
   @Override
   public int compareTo(Tid o) {
     return value.compareTo(o.value);

@@ -1,6 +1,8 @@
 package dev.atsync.firehose;
 
 import dev.atsync.cbor.CborWriter;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -13,7 +15,7 @@ import java.util.Optional;
  * @param active whether the host serves the account's repository
  * @param status why the account is inactive, as sent (see {@link AccountStatus} for the known values)
  */
-public record AccountEvent(long seq, String did, String time, boolean active, Optional<String> status)
+public record AccountEvent(long seq, Did did, Datetime time, boolean active, Optional<String> status)
     implements StreamEvent {
   /** Rejects Java nulls. */
   public AccountEvent {
@@ -37,11 +39,11 @@ public record AccountEvent(long seq, String did, String time, boolean active, Op
     CborWriter w = new CborWriter(128);
     w.writeMapHeader(status.isPresent() ? 5 : 4);
     w.writeKey("did");
-    w.writeText(did);
+    w.writeText(did.value());
     w.writeKey("seq");
     w.writeLong(seq);
     w.writeKey("time");
-    w.writeText(time);
+    w.writeText(time.value());
     w.writeKey("active");
     w.writeBoolean(active);
     if (status.isPresent()) {

@@ -1,10 +1,23 @@
 package dev.atsync.firehose;
 
+import dev.atsync.car.CarReader;
 import dev.atsync.cbor.CborWriter;
+import dev.atsync.cbor.DagCbor;
+import dev.atsync.cbor.DataModelException;
+import dev.atsync.cbor.Value;
 import dev.atsync.cid.Cid;
+import dev.atsync.repo.CommitResult;
+import dev.atsync.repo.Operation;
+import dev.atsync.repo.RepoPath;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -26,8 +39,8 @@ import java.util.Optional;
  * @param time when the event was first emitted (datetime)
  */
 public record CommitEvent(
-    long seq, boolean rebase, boolean tooBig, String repo, Cid commit, String rev, Optional<String> since,
-    byte[] blocks, List<CommitOp> ops, List<Cid> blobs, Optional<Cid> prevData, String time)
+    long seq, boolean rebase, boolean tooBig, Did repo, Cid commit, Tid rev, Optional<Tid> since,
+    byte[] blocks, List<CommitOp> ops, List<Cid> blobs, Optional<Cid> prevData, Datetime time)
     implements StreamEvent {
 
   /** Copies the arrays and lists; rejects Java nulls. */
@@ -49,18 +62,94 @@ public record CommitEvent(
    * @param seq the seq to put in the message (an inverter replaces it)
    * @param time when the event is emitted
    */
-  public static CommitEvent of(dev.atsync.repo.CommitResult r, long seq, java.time.Instant time) {
-    List<CommitOp> ops = new java.util.ArrayList<>(r.ops().size());
-    for (dev.atsync.repo.RepoOp op : r.ops()) {
-      ops.add(new CommitOp(op.action().wire(), op.path().toString(), op.cid(), op.prev()));
+  public static CommitEvent of(CommitResult r, long seq, Instant time) {
+    List<CommitOp> ops = new ArrayList<>(r.ops().size());
+    for (Operation op : r.ops()) {
+      ops.add(CommitOp.of(op));
     }
     return new CommitEvent(seq, false, false, r.commit().did(), r.commitCid(), r.rev(), r.since(), r.proofCar(), ops,
-        List.of(), Optional.of(r.prevData()), dev.atsync.syntax.Datetime.of(time).value());
+        List.of(), Optional.of(r.prevData()), Datetime.of(time));
   }
 
   @Override
   public String type() {
     return "#commit";
+  }
+
+  /**
+   * The ops as repository operations, each converted by {@link CommitOp#toOperation()}.
+   *
+   * @return the operations, in message order
+   * @throws InvalidFrameException naming the op ({@code ops[2].prev}) if one has a malformed path
+   *     or the wrong shape
+   */
+  public List<Operation> operations() {
+    List<Operation> out = new ArrayList<>(ops.size());
+    for (int i = 0; i < ops.size(); i++) {
+      try {
+        out.add(ops.get(i).toOperation());
+      } catch (InvalidFrameException e) {
+        throw e.under("ops[" + i + "]");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One created or updated record of a commit, read from its blocks.
+   *
+   * @param path the record's path
+   * @param cid the record's CID
+   * @param value the record, decoded as strict DAG-CBOR
+   */
+  public record Record(RepoPath path, Cid cid, Value value) {
+    /** Rejects Java nulls. */
+    public Record {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(cid, "cid");
+      Objects.requireNonNull(value, "value");
+    }
+  }
+
+  /**
+   * The records this commit creates or updates, in op order, decoded from {@code blocks}. Nothing
+   * here is verified beyond the CAR's block hashes: run a {@code CommitVerifier} first to know the
+   * records are the ones the signed tree holds.
+   *
+   * @return one entry per create or update op
+   * @throws InvalidFrameException naming the field if an op is malformed ({@code ops[1].cid}),
+   *     {@code blocks} is not a CAR, or a record block is missing or not strict DAG-CBOR
+   */
+  public List<Record> records() {
+    List<Operation> operations = operations();
+    Map<Cid, byte[]> car;
+    try {
+      // the CAR is already bounded (the decoder's frame limits); the reader only needs to fit it
+      int max = Math.max(1, blocks.length);
+      car = CarReader.readAll(blocks, new CarReader.Limits(64 * 1024, max, max, 1_000_000)).blocks();
+    } catch (DataModelException e) {
+      throw new InvalidFrameException("blocks is not a valid CAR: " + e.getMessage(), "blocks", -1, e);
+    }
+    List<Record> out = new ArrayList<>(operations.size());
+    for (int i = 0; i < operations.size(); i++) {
+      Operation op = operations.get(i);
+      if (op.cid().isEmpty()) {
+        continue;
+      }
+      Cid cid = op.cid().get();
+      byte[] block = car.get(cid);
+      if (block == null) {
+        throw new InvalidFrameException("record " + cid + " for " + op.path() + " is not in blocks",
+            "ops[" + i + "].cid", -1);
+      }
+      try {
+        out.add(new Record(op.path(), cid, DagCbor.decode(block)));
+      } catch (DataModelException e) {
+        throw new InvalidFrameException("record " + cid + " for " + op.path() + " is not strict DAG-CBOR: "
+            + e.getMessage(), "ops[" + i + "].cid", -1, e);
+      }
+    }
+    return out;
   }
 
   /** A copy of the CAR bytes. */
@@ -103,13 +192,13 @@ public record CommitEvent(
       w.writeText(op.action());
     }
     w.writeKey("rev");
-    w.writeText(rev);
+    w.writeText(rev.value());
     w.writeKey("seq");
     w.writeLong(seq);
     w.writeKey("repo");
-    w.writeText(repo);
+    w.writeText(repo.value());
     w.writeKey("time");
-    w.writeText(time);
+    w.writeText(time.value());
     w.writeKey("blobs");
     w.writeListHeader(blobs.size());
     for (Cid b : blobs) {
@@ -117,7 +206,7 @@ public record CommitEvent(
     }
     w.writeKey("since");
     if (since.isPresent()) {
-      w.writeText(since.get());
+      w.writeText(since.get().value());
     } else {
       w.writeNull();
     }

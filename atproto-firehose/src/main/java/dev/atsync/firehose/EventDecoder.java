@@ -4,16 +4,24 @@ import dev.atsync.cbor.CborException;
 import dev.atsync.cbor.CborReader;
 import dev.atsync.cbor.Value;
 import dev.atsync.cid.Cid;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
+import dev.atsync.syntax.InvalidSyntaxException;
+import dev.atsync.syntax.Tid;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Typed decoding of message bodies straight from the frame bytes with {@link CborReader}: no
  * generic maps are built. Checks the lexicon's structure (required fields present, types right,
- * nullable versus absent); {@link EventValidator} checks syntax, shapes and limits on top.
- * Unknown fields are skipped, as lexicon evolution allows.
+ * nullable versus absent) and parses the syntax types (DID, TID, datetime, handle) as it reads
+ * them, so a malformed one is an {@link InvalidFrameException} of kind
+ * {@link Violation.Kind#SYNTAX} naming the field; {@link EventValidator} checks op shapes and
+ * limits on top. Unknown fields are skipped, as lexicon evolution allows.
  */
 final class EventDecoder {
   private EventDecoder() {}
@@ -68,16 +76,16 @@ final class EventDecoder {
     Long seq = null;
     Boolean rebase = null;
     Boolean tooBig = null;
-    String repo = null;
+    Did repo = null;
     Cid commit = null;
-    String rev = null;
+    Tid rev = null;
     boolean sawSince = false;
-    String since = null;
+    Tid since = null;
     byte[] blocks = null;
     List<CommitOp> ops = null;
     List<Cid> blobs = null;
     Cid prevData = null;
-    String time = null;
+    Datetime time = null;
     int n = b.map("body");
     for (int i = 0; i < n; i++) {
       switch (b.key()) {
@@ -91,17 +99,17 @@ final class EventDecoder {
           tooBig = b.bool();
           break;
         case "repo":
-          repo = b.text();
+          repo = b.did();
           break;
         case "commit":
           commit = b.link();
           break;
         case "rev":
-          rev = b.text();
+          rev = b.tid();
           break;
         case "since":
           sawSince = true;
-          since = b.nullableText();
+          since = b.reader.tryReadNull() ? null : b.tid();
           break;
         case "blocks":
           blocks = b.bytes(limits.maxCommitBlocksBytes());
@@ -116,7 +124,7 @@ final class EventDecoder {
           prevData = b.link();
           break;
         case "time":
-          time = b.text();
+          time = b.datetime();
           break;
         case "prev":
           // deprecated; "nullable and optional" per the lexicon note
@@ -201,10 +209,10 @@ final class EventDecoder {
 
   private static SyncEvent sync(Body b, FrameLimits limits) {
     Long seq = null;
-    String did = null;
+    Did did = null;
     byte[] blocks = null;
-    String rev = null;
-    String time = null;
+    Tid rev = null;
+    Datetime time = null;
     int n = b.map("body");
     for (int i = 0; i < n; i++) {
       switch (b.key()) {
@@ -212,16 +220,16 @@ final class EventDecoder {
           seq = b.integer();
           break;
         case "did":
-          did = b.text();
+          did = b.did();
           break;
         case "blocks":
           blocks = b.bytes(limits.maxSyncBlocksBytes());
           break;
         case "rev":
-          rev = b.text();
+          rev = b.tid();
           break;
         case "time":
-          time = b.text();
+          time = b.datetime();
           break;
         default:
           b.skip();
@@ -233,9 +241,9 @@ final class EventDecoder {
 
   private static IdentityEvent identity(Body b) {
     Long seq = null;
-    String did = null;
-    String time = null;
-    String handle = null;
+    Did did = null;
+    Datetime time = null;
+    Handle handle = null;
     int n = b.map("body");
     for (int i = 0; i < n; i++) {
       switch (b.key()) {
@@ -243,13 +251,13 @@ final class EventDecoder {
           seq = b.integer();
           break;
         case "did":
-          did = b.text();
+          did = b.did();
           break;
         case "time":
-          time = b.text();
+          time = b.datetime();
           break;
         case "handle":
-          handle = b.text();
+          handle = b.handle();
           break;
         default:
           b.skip();
@@ -261,8 +269,8 @@ final class EventDecoder {
 
   private static AccountEvent account(Body b) {
     Long seq = null;
-    String did = null;
-    String time = null;
+    Did did = null;
+    Datetime time = null;
     Boolean active = null;
     String status = null;
     int n = b.map("body");
@@ -272,10 +280,10 @@ final class EventDecoder {
           seq = b.integer();
           break;
         case "did":
-          did = b.text();
+          did = b.did();
           break;
         case "time":
-          time = b.text();
+          time = b.datetime();
           break;
         case "active":
           active = b.bool();
@@ -349,8 +357,34 @@ final class EventDecoder {
       return reader.readText();
     }
 
-    String nullableText() {
-      return reader.tryReadNull() ? null : text();
+    Did did() {
+      return parsed(Did::parse);
+    }
+
+    Tid tid() {
+      return parsed(Tid::parse);
+    }
+
+    Datetime datetime() {
+      return parsed(Datetime::parse);
+    }
+
+    Handle handle() {
+      return parsed(Handle::parse);
+    }
+
+    /**
+     * A text field parsed as its syntax type; one that does not parse is a {@code SYNTAX}
+     * violation naming the field, located at the start of its value.
+     */
+    <T> T parsed(Function<String, T> parse) {
+      int at = reader.position();
+      String s = text();
+      try {
+        return parse.apply(s);
+      } catch (InvalidSyntaxException e) {
+        throw new InvalidFrameException(Violation.Kind.SYNTAX, e.detail(), field, at, e);
+      }
     }
 
     Cid link() {

@@ -1,24 +1,19 @@
 package dev.atsync.firehose;
 
-import dev.atsync.syntax.Datetime;
-import dev.atsync.syntax.Did;
-import dev.atsync.syntax.Handle;
-import dev.atsync.syntax.Nsid;
-import dev.atsync.syntax.RecordKey;
-import dev.atsync.syntax.Tid;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Checks decoded messages against their lexicon beyond structure: DID, TID, datetime and handle
- * syntax, record paths, op shapes (Sync v1.1: a create has {@code cid} and no {@code prev}; an
- * update has both and they differ; a delete has {@code prev} and no {@code cid}), repeated paths,
- * size limits and the deprecated {@code tooBig}/{@code rebase} flags.
+ * Checks decoded messages against their lexicon beyond structure and syntax types: record paths,
+ * op shapes (Sync v1.1: a create has {@code cid} and no {@code prev}; an update has both and they
+ * differ; a delete has {@code prev} and no {@code cid}), repeated paths, size limits and the
+ * deprecated {@code tooBig}/{@code rebase} flags.
  *
- * <p>Structure (required fields, types, nullable versus absent) is already enforced when the
- * frame is decoded; this class reports every remaining violation rather than the first, so a
+ * <p>Structure (required fields, types, nullable versus absent) and the syntax of DIDs, TIDs,
+ * datetimes and handles are already enforced when the frame is decoded (the event types hold
+ * parsed values); this class reports every remaining violation rather than the first, so a
  * verifier can apply its policy to each.
  */
 public final class EventValidator {
@@ -30,24 +25,10 @@ public final class EventValidator {
     if (event instanceof CommitEvent c) {
       commit(c, limits, out);
     } else if (event instanceof SyncEvent s) {
-      did(s.did(), "did", out);
-      if (!isTid(s.rev())) {
-        out.add(new Violation(Violation.Kind.SYNTAX, "rev", "not a TID: " + quote(s.rev())));
-      }
-      datetime(s.time(), out);
       if (s.blocksView().remaining() > limits.maxSyncBlocksBytes()) {
         out.add(new Violation(Violation.Kind.LIMIT, "blocks",
             s.blocksView().remaining() + " bytes exceed the limit of " + limits.maxSyncBlocksBytes()));
       }
-    } else if (event instanceof IdentityEvent i) {
-      did(i.did(), "did", out);
-      datetime(i.time(), out);
-      if (i.handle().isPresent() && !isHandle(i.handle().get())) {
-        out.add(new Violation(Violation.Kind.SYNTAX, "handle", "not a handle: " + quote(i.handle().get())));
-      }
-    } else if (event instanceof AccountEvent a) {
-      did(a.did(), "did", out);
-      datetime(a.time(), out);
     }
     return out;
   }
@@ -65,19 +46,11 @@ public final class EventValidator {
   public static void validate(StreamEvent event, FrameLimits limits) {
     List<Violation> v = violations(event, limits);
     if (!v.isEmpty()) {
-      throw new InvalidFrameException(v.get(0).message(), v.get(0).field(), -1);
+      throw new InvalidFrameException(v.get(0).kind(), v.get(0).message(), v.get(0).field(), -1, null);
     }
   }
 
   private static void commit(CommitEvent c, FrameLimits limits, List<Violation> out) {
-    did(c.repo(), "repo", out);
-    if (!isTid(c.rev())) {
-      out.add(new Violation(Violation.Kind.SYNTAX, "rev", "not a TID: " + quote(c.rev())));
-    }
-    if (c.since().isPresent() && !isTid(c.since().get())) {
-      out.add(new Violation(Violation.Kind.SYNTAX, "since", "not a TID: " + quote(c.since().get())));
-    }
-    datetime(c.time(), out);
     if (c.tooBig()) {
       out.add(new Violation(Violation.Kind.DEPRECATED_FLAG, "tooBig",
           "tooBig is deprecated in Sync v1.1 and must be false"));
@@ -99,100 +72,15 @@ public final class EventValidator {
     for (int i = 0; i < c.ops().size(); i++) {
       CommitOp op = c.ops().get(i);
       String f = "ops[" + i + "]";
-      if (!isRepoPath(op.path())) {
-        out.add(new Violation(Violation.Kind.SYNTAX, f + ".path",
-            "not a record path collection/rkey: " + quote(op.path())));
+      try {
+        op.toOperation();
+      } catch (InvalidFrameException e) {
+        out.add(new Violation(e.kind().orElseThrow(), f + "." + e.field().orElseThrow(), e.reason()));
       }
       if (!paths.add(op.path())) {
         out.add(new Violation(Violation.Kind.DUPLICATE_PATH, f + ".path",
-            "path " + quote(op.path()) + " appears in more than one op"));
-      }
-      switch (op.action()) {
-        case "create":
-          if (op.cid().isEmpty()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "create must have a cid"));
-          }
-          if (op.prev().isPresent()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev", "create must not have a prev"));
-          }
-          break;
-        case "update":
-          if (op.cid().isEmpty()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "update must have a cid"));
-          }
-          if (op.prev().isEmpty()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev",
-                "update must have a prev (Sync v1.1), or it cannot be inverted"));
-          } else if (op.cid().isPresent() && op.cid().equals(op.prev())) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev", "update has cid equal to prev"));
-          }
-          break;
-        case "delete":
-          if (op.cid().isPresent()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".cid", "delete must have a null cid"));
-          }
-          if (op.prev().isEmpty()) {
-            out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".prev",
-                "delete must have a prev (Sync v1.1), or it cannot be inverted"));
-          }
-          break;
-        default:
-          out.add(new Violation(Violation.Kind.OP_SHAPE, f + ".action",
-              "unknown action " + quote(op.action()) + " (create, update or delete)"));
+            "path " + CommitOp.quote(op.path()) + " appears in more than one op"));
       }
     }
-  }
-
-  private static void did(String did, String field, List<Violation> out) {
-    try {
-      Did.parse(did);
-    } catch (RuntimeException e) {
-      out.add(new Violation(Violation.Kind.SYNTAX, field, "not a DID: " + quote(did)));
-    }
-  }
-
-  private static void datetime(String time, List<Violation> out) {
-    try {
-      Datetime.parse(time);
-    } catch (RuntimeException e) {
-      out.add(new Violation(Violation.Kind.SYNTAX, "time", "not an atproto datetime: " + quote(time)));
-    }
-  }
-
-  static boolean isTid(String s) {
-    try {
-      Tid.parse(s);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  private static boolean isHandle(String s) {
-    try {
-      Handle.parse(s);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  /** {@code collection/rkey}: an NSID, one slash, a record key. */
-  static boolean isRepoPath(String path) {
-    int slash = path.indexOf('/');
-    if (slash <= 0 || slash != path.lastIndexOf('/')) {
-      return false;
-    }
-    try {
-      Nsid.parse(path.substring(0, slash));
-      RecordKey.parse(path.substring(slash + 1));
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  private static String quote(String s) {
-    return s.length() > 80 ? "\"" + s.substring(0, 77) + "...\"" : "\"" + s + "\"";
   }
 }

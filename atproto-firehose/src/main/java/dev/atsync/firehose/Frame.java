@@ -4,6 +4,10 @@ import dev.atsync.cbor.CborException;
 import dev.atsync.cbor.CborReader;
 import dev.atsync.cbor.CborWriter;
 import dev.atsync.cbor.Value;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.InvalidSyntaxException;
+import dev.atsync.syntax.Tid;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,13 +39,13 @@ public final class Frame {
   private final long seq;
   private final int seqStart;
   private final int seqEnd;
-  private final String did;
-  private final String rev;
+  private final Did did;
+  private final Tid rev;
   private final FrameLimits limits;
   private volatile Object decoded;
 
   private Frame(byte[] bytes, int op, String type, int bodyStart, long seq, int seqStart, int seqEnd,
-      String did, String rev, FrameLimits limits) {
+      Did did, Tid rev, FrameLimits limits) {
     this.bytes = bytes;
     this.op = op;
     this.type = type;
@@ -160,8 +164,8 @@ public final class Frame {
       long seq = -1;
       int seqStart = -1;
       int seqEnd = -1;
-      String did = null;
-      String rev = null;
+      Did did = null;
+      Tid rev = null;
       n = r.readMapHeader();
       for (int i = 0; i < n; i++) {
         String key = r.readKey();
@@ -171,9 +175,9 @@ public final class Frame {
           seq = r.readLong();
           seqEnd = r.position();
         } else if ((key.equals("repo") || key.equals("did")) && kind == Value.Kind.TEXT && op == OP_MESSAGE) {
-          did = r.readText();
+          did = indexDid(r.readText());
         } else if (key.equals("rev") && kind == Value.Kind.TEXT) {
-          rev = r.readText();
+          rev = indexTid(r.readText());
         } else {
           r.skipValue();
         }
@@ -192,6 +196,28 @@ public final class Frame {
           seqStart < 0 ? -1 : seqStart - off, seqEnd < 0 ? -1 : seqEnd - off, did, rev, limits);
     } catch (CborException e) {
       throw new InvalidFrameException("malformed DAG-CBOR: " + e.detail(), null, e.offset() - off, e);
+    }
+  }
+
+  /**
+   * The index keeps only a DID that parses: the typed decode ({@link #event()}) is where a
+   * malformed one is reported, naming its field, so that a frame with a bad DID still decodes
+   * and can be handed to a verifier.
+   */
+  private static Did indexDid(String s) {
+    try {
+      return Did.parse(s);
+    } catch (InvalidSyntaxException e) {
+      return null;
+    }
+  }
+
+  /** As {@link #indexDid} for the rev. */
+  private static Tid indexTid(String s) {
+    try {
+      return Tid.parse(s);
+    } catch (InvalidSyntaxException e) {
+      return null;
     }
   }
 
@@ -248,13 +274,23 @@ public final class Frame {
     return seqStart < 0 ? OptionalLong.empty() : OptionalLong.of(seq);
   }
 
-  /** The account the message is about: {@code repo} of a {@code #commit}, {@code did} of the others. */
-  public Optional<String> did() {
+  /**
+   * The account the message is about: {@code repo} of a {@code #commit}, {@code did} of the
+   * others; read from the body index without decoding the message.
+   *
+   * @return the DID, or empty when the body has none or it does not parse (then {@link #event()}
+   *     fails, naming the field)
+   */
+  public Optional<Did> did() {
     return Optional.ofNullable(did);
   }
 
-  /** The body's {@code rev} ({@code #commit} and {@code #sync}). */
-  public Optional<String> rev() {
+  /**
+   * The body's {@code rev} ({@code #commit} and {@code #sync}), from the body index.
+   *
+   * @return the rev, or empty when the body has none or it does not parse
+   */
+  public Optional<Tid> rev() {
     return Optional.ofNullable(rev);
   }
 
@@ -263,9 +299,25 @@ public final class Frame {
     return bytes.length;
   }
 
-  /** A copy of the frame's bytes, exactly as decoded or spliced. */
+  /**
+   * A copy of the frame's bytes, exactly as decoded or spliced.
+   *
+   * @return a fresh array
+   */
   public byte[] bytes() {
     return bytes.clone();
+  }
+
+  /**
+   * A read-only view of the frame's bytes, without copying. For the paths where a frame is sent
+   * or stored as it is, many times over (an inverter's fan-out to every subscriber, a log append):
+   * a copy per use would cost more than the rest of the work. The view's position is 0 and its
+   * limit the frame's length.
+   *
+   * @return a read-only buffer over the frame
+   */
+  public ByteBuffer bytesView() {
+    return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
   }
 
   /** Copies the frame's bytes into {@code out} at {@code off}. */

@@ -1,6 +1,9 @@
 package dev.atsync.firehose;
 
 import dev.atsync.cbor.CborWriter;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -13,7 +16,7 @@ import java.util.Optional;
  * @param time when the event was first emitted
  * @param handle the current handle, when sent
  */
-public record IdentityEvent(long seq, String did, String time, Optional<String> handle) implements StreamEvent {
+public record IdentityEvent(long seq, Did did, Datetime time, Optional<Handle> handle) implements StreamEvent {
   /** Rejects Java nulls. */
   public IdentityEvent {
     Objects.requireNonNull(did, "did");
@@ -31,14 +34,14 @@ public record IdentityEvent(long seq, String did, String time, Optional<String> 
     CborWriter w = new CborWriter(128);
     w.writeMapHeader(handle.isPresent() ? 4 : 3);
     w.writeKey("did");
-    w.writeText(did);
+    w.writeText(did.value());
     w.writeKey("seq");
     w.writeLong(seq);
     w.writeKey("time");
-    w.writeText(time);
+    w.writeText(time.value());
     if (handle.isPresent()) {
       w.writeKey("handle");
-      w.writeText(handle.get());
+      w.writeText(handle.get().value());
     }
     return w.toByteArray();
   }

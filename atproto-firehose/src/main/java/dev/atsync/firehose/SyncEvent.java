@@ -1,6 +1,9 @@
 package dev.atsync.firehose;
 
 import dev.atsync.cbor.CborWriter;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -15,7 +18,7 @@ import java.util.Objects;
  * @param rev the commit's rev
  * @param time when the event was first emitted
  */
-public record SyncEvent(long seq, String did, byte[] blocks, String rev, String time) implements StreamEvent {
+public record SyncEvent(long seq, Did did, byte[] blocks, Tid rev, Datetime time) implements StreamEvent {
   /** Copies the array; rejects Java nulls. */
   public SyncEvent {
     Objects.requireNonNull(did, "did");
@@ -29,7 +32,7 @@ public record SyncEvent(long seq, String did, byte[] blocks, String rev, String 
     byte[] block = commit.encode();
     dev.atsync.cid.Cid cid = dev.atsync.cid.Cid.ofDagCbor(block);
     byte[] car = dev.atsync.car.CarWriter.toBytes(cid, java.util.Map.of(cid, block));
-    return new SyncEvent(seq, commit.did(), car, commit.rev(), dev.atsync.syntax.Datetime.of(time).value());
+    return new SyncEvent(seq, commit.did(), car, commit.rev(), Datetime.of(time));
   }
 
   @Override
@@ -53,13 +56,13 @@ public record SyncEvent(long seq, String did, byte[] blocks, String rev, String 
     CborWriter w = new CborWriter(blocks.length + 128);
     w.writeMapHeader(5);
     w.writeKey("did");
-    w.writeText(did);
+    w.writeText(did.value());
     w.writeKey("rev");
-    w.writeText(rev);
+    w.writeText(rev.value());
     w.writeKey("seq");
     w.writeLong(seq);
     w.writeKey("time");
-    w.writeText(time);
+    w.writeText(time.value());
     w.writeKey("blocks");
     w.writeBytes(blocks);
     return w.toByteArray();

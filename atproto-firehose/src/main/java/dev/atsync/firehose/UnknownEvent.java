@@ -17,6 +17,11 @@ public record UnknownEvent(String type, byte[] body) implements StreamEvent {
     body = body.clone();
   }
 
+  /**
+   * The body.
+   *
+   * @return a copy of the body bytes
+   */
   @Override
   public byte[] body() {
     return body.clone();

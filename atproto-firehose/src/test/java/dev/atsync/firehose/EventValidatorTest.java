@@ -3,16 +3,19 @@ package dev.atsync.firehose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class EventValidatorTest {
-  static final String DID = FrameTest.DID;
-  static final String TIME = FrameTest.TIME;
+  static final Did DID = FrameTest.DID;
+  static final Datetime TIME = FrameTest.TIME;
 
   static CommitEvent withOps(List<CommitOp> ops) {
-    return new CommitEvent(1, false, false, DID, FrameTest.CID_A, "3lbf5dnwdbs2c", Optional.empty(), new byte[0],
+    return new CommitEvent(1, false, false, DID, FrameTest.CID_A, FrameTest.tid("3lbf5dnwdbs2c"), Optional.empty(),
+        new byte[0],
         ops, List.of(), Optional.empty(), TIME);
   }
 
@@ -31,20 +34,10 @@ class EventValidatorTest {
 
   @Test
   void syntax() {
-    CommitEvent c = FrameTest.commit(1);
-    Violation v = only(new CommitEvent(1, false, false, "did:bad", c.commit(), c.rev(), c.since(), c.blocks(),
-        c.ops(), c.blobs(), c.prevData(), c.time()));
+    // DIDs, TIDs, datetimes and handles are parsed by the decoder (FrameTest); record paths are checked here
+    Violation v = only(withOps(List.of(CommitOp.create("no-slash", FrameTest.CID_A))));
     assertEquals(Violation.Kind.SYNTAX, v.kind());
-    assertEquals("repo", v.field());
-    assertEquals("rev", only(new CommitEvent(1, false, false, DID, c.commit(), "not-a-tid", c.since(), c.blocks(),
-        c.ops(), c.blobs(), c.prevData(), c.time())).field());
-    assertEquals("since", only(new CommitEvent(1, false, false, DID, c.commit(), c.rev(), Optional.of("x"),
-        c.blocks(), c.ops(), c.blobs(), c.prevData(), c.time())).field());
-    assertEquals("time", only(new IdentityEvent(1, DID, "2026-11-23", Optional.empty())).field());
-    assertEquals("handle", only(new IdentityEvent(1, DID, TIME, Optional.of("not a handle"))).field());
-    assertEquals("did", only(new AccountEvent(1, "plc:abc", TIME, true, Optional.empty())).field());
-    assertEquals("rev", only(new SyncEvent(1, DID, new byte[0], "nope", TIME)).field());
-    assertEquals("ops[0].path", only(withOps(List.of(CommitOp.create("no-slash", FrameTest.CID_A)))).field());
+    assertEquals("ops[0].path", v.field());
   }
 
   @Test
@@ -81,7 +74,7 @@ class EventValidatorTest {
     FrameLimits small = new FrameLimits(5_000_000, 2, 3, 1, 32);
     List<Violation> lim = EventValidator.violations(c, small);
     assertEquals(List.of("ops", "blocks"), lim.stream().map(Violation::field).toList());
-    assertEquals("blocks", EventValidator.violations(new SyncEvent(1, DID, new byte[2], "3lbf5dnwdbs2c", TIME), small)
+    assertEquals("blocks", EventValidator.violations(new SyncEvent(1, DID, new byte[2], FrameTest.tid("3lbf5dnwdbs2c"), TIME), small)
         .get(0).field());
   }
 }

@@ -10,6 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.atsync.cbor.CborWriter;
 import dev.atsync.cbor.DagCbor;
 import dev.atsync.cid.Cid;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
+import dev.atsync.syntax.Tid;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -17,25 +21,29 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class FrameTest {
-  static final String DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
-  static final String TIME = "2026-11-23T07:00:00.000Z";
+  static final Did DID = Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz");
+  static final Datetime TIME = Datetime.parse("2026-11-23T07:00:00.000Z");
   static final Cid CID_A = Cid.ofDagCbor("a".getBytes(StandardCharsets.UTF_8));
   static final Cid CID_B = Cid.ofDagCbor("b".getBytes(StandardCharsets.UTF_8));
 
   static CommitEvent commit(long seq) {
-    return new CommitEvent(seq, false, false, DID, CID_A, "3lbf5dnwdbs2c", Optional.of("3lbf5dnwdbs2b"),
+    return new CommitEvent(seq, false, false, DID, CID_A, tid("3lbf5dnwdbs2c"), Optional.of(tid("3lbf5dnwdbs2b")),
         new byte[] {1, 2, 3, 4}, List.of(CommitOp.create("app.bsky.feed.post/3lbf5dnwdbs2c", CID_B),
             CommitOp.update("app.bsky.actor.profile/self", CID_A, CID_B),
             CommitOp.delete("app.bsky.feed.like/3lbf5dnwdbs2a", CID_B)),
         List.of(), Optional.of(CID_B), TIME);
   }
 
+  static Tid tid(String s) {
+    return Tid.parse(s);
+  }
+
   static List<StreamEvent> everyType() {
     return List.of(commit(7),
-        new CommitEvent(8, false, false, DID, CID_A, "3lbf5dnwdbs2d", Optional.empty(), new byte[0], List.of(),
+        new CommitEvent(8, false, false, DID, CID_A, tid("3lbf5dnwdbs2d"), Optional.empty(), new byte[0], List.of(),
             List.of(CID_B), Optional.empty(), TIME),
-        new SyncEvent(9, DID, new byte[] {9, 9}, "3lbf5dnwdbs2e", TIME),
-        new IdentityEvent(10, DID, TIME, Optional.of("alice.example.com")),
+        new SyncEvent(9, DID, new byte[] {9, 9}, tid("3lbf5dnwdbs2e"), TIME),
+        new IdentityEvent(10, DID, TIME, Optional.of(Handle.parse("alice.example.com"))),
         new IdentityEvent(11, DID, TIME, Optional.empty()),
         new AccountEvent(12, DID, TIME, false, Optional.of("deactivated")),
         new AccountEvent(13, DID, TIME, true, Optional.empty()),
@@ -62,7 +70,7 @@ class FrameTest {
     Frame f = commit(42).toFrame();
     assertEquals(42, f.seq().getAsLong());
     assertEquals(Optional.of(DID), f.did());
-    assertEquals(Optional.of("3lbf5dnwdbs2c"), f.rev());
+    assertEquals(Optional.of(tid("3lbf5dnwdbs2c")), f.rev());
     assertFalse(f.isError());
     Frame info = new InfoEvent("OutdatedCursor", Optional.empty()).toFrame();
     assertTrue(info.seq().isEmpty());
@@ -188,15 +196,53 @@ class FrameTest {
     CborWriter b = new CborWriter();
     b.writeMapHeader(3);
     b.writeKey("did");
-    b.writeText(DID);
+    b.writeText(DID.value());
     b.writeKey("seq");
     b.writeText("1");
     b.writeKey("time");
-    b.writeText(TIME);
+    b.writeText(TIME.value());
     InvalidFrameException wrongType = assertThrows(InvalidFrameException.class,
         () -> Frame.decode(frame("#identity", b.toByteArray())).event());
     assertEquals(Optional.of("seq"), wrongType.field());
     assertTrue(wrongType.getMessage().contains("integer"), wrongType.getMessage());
+  }
+
+  @Test
+  void syntaxTypesAreParsedWhileDecodingAndNamedWhenMalformed() {
+    CommitEvent c = commit(1);
+    assertSyntax(frame("#commit", withText(c.encodeBody(), "repo", "did:bad")), "repo", "DID");
+    assertSyntax(frame("#commit", withText(c.encodeBody(), "rev", "not-a-tid")), "rev", "TID");
+    assertSyntax(frame("#commit", withText(c.encodeBody(), "since", "x")), "since", "TID");
+    assertSyntax(frame("#commit", withText(c.encodeBody(), "time", "2026-11-23")), "time", "datetime");
+    IdentityEvent i = new IdentityEvent(1, DID, TIME, Optional.of(Handle.parse("alice.test")));
+    assertSyntax(frame("#identity", withText(i.encodeBody(), "handle", "not a handle")), "handle", "handle");
+    assertSyntax(frame("#identity", withText(i.encodeBody(), "time", "2026-13-01T00:00:00Z")), "time", "datetime");
+    AccountEvent a = new AccountEvent(1, DID, TIME, true, Optional.empty());
+    assertSyntax(frame("#account", withText(a.encodeBody(), "did", "plc:abc")), "did", "DID");
+    SyncEvent y = new SyncEvent(1, DID, new byte[0], tid("3lbf5dnwdbs2c"), TIME);
+    assertSyntax(frame("#sync", withText(y.encodeBody(), "rev", "nope")), "rev", "TID");
+    assertSyntax(frame("#sync", withText(y.encodeBody(), "did", "did:x")), "did", "DID");
+  }
+
+  /** The frame still decodes (its index leaves the bad value out); the typed message names the field. */
+  static void assertSyntax(byte[] frame, String field, String kind) {
+    Frame f = Frame.decode(frame);
+    if (field.equals("repo") || field.equals("did")) {
+      assertTrue(f.did().isEmpty(), "a malformed DID is not indexed");
+    }
+    InvalidFrameException e = assertThrows(InvalidFrameException.class, f::event);
+    assertEquals(Optional.of(field), e.field(), e.getMessage());
+    assertEquals(Optional.of(Violation.Kind.SYNTAX), e.kind(), e.getMessage());
+    assertTrue(e.reason().contains(kind), e.getMessage());
+    assertTrue(e.offset() > 0, "located in the frame: " + e.getMessage());
+  }
+
+  /** The body re-encoded with one text field replaced, through the generic model. */
+  static byte[] withText(byte[] body, String key, String text) {
+    dev.atsync.cbor.Value.Map m = (dev.atsync.cbor.Value.Map) DagCbor.decode(body);
+    java.util.Map<String, dev.atsync.cbor.Value> copy = new java.util.HashMap<>(m.entries());
+    copy.put(key, dev.atsync.cbor.Value.of(text));
+    return DagCbor.encode(new dev.atsync.cbor.Value.Map(copy));
   }
 
   @Test
@@ -208,7 +254,7 @@ class FrameTest {
     assertEquals(Optional.of("ops"), ops.field());
     FrameLimits tiny = new FrameLimits(50, 200, 2_000_000, 10_000, 32);
     assertTrue(assertThrows(InvalidFrameException.class, () -> Frame.decode(f, tiny)).isOverLimit());
-    CommitEvent big = new CommitEvent(1, false, false, DID, CID_A, "3lbf5dnwdbs2c", Optional.empty(),
+    CommitEvent big = new CommitEvent(1, false, false, DID, CID_A, tid("3lbf5dnwdbs2c"), Optional.empty(),
         new byte[10], List.of(), List.of(), Optional.empty(), TIME);
     FrameLimits blocks = new FrameLimits(5_000_000, 200, 9, 10_000, 32);
     InvalidFrameException e = assertThrows(InvalidFrameException.class,

@@ -36,7 +36,8 @@ public final class VerifyingCheck implements EventCheck {
 
   /** Strict verification without chain checks, the seq check or signatures: structure and inversion. */
   public static VerifyingCheck structural() {
-    return new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().withoutSeqCheck().build());
+    return new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().withoutSeqCheck().unauthenticated()
+        .build());
   }
 
   @Override

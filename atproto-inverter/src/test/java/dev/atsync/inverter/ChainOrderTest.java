@@ -44,7 +44,7 @@ class ChainOrderTest {
         BlockStore.inMemory());
     List<CommitEvent> out = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      out.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "p" + i),
+      out.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/p" + i),
           VerifiedIngestTest.post("p" + i)))), i + 1, Instant.now()));
     }
     return out;
@@ -69,7 +69,7 @@ class ChainOrderTest {
       // released by its predecessor's arrival, long before the 20 s wait ran out (no gap counted)
       List<Long> released = third.get(15, TimeUnit.SECONDS);
       assertTrue(second.get(0) < released.get(0));
-      List<String> revs = log.readAfter(0, 10).stream().map(ChainOrderTest::rev).toList();
+      List<dev.atsync.syntax.Tid> revs = log.readAfter(0, 10).stream().map(ChainOrderTest::rev).toList();
       assertEquals(List.of(c.get(0).rev(), c.get(1).rev(), c.get(2).rev()), revs, "an unbroken chain");
       assertEquals(0, metric(inv, "atsync_inverter_chain_gaps_total"));
     }
@@ -101,7 +101,7 @@ class ChainOrderTest {
     }
   }
 
-  static String rev(LoggedEvent e) {
+  static dev.atsync.syntax.Tid rev(LoggedEvent e) {
     return Frame.decode(e.frame()).rev().orElseThrow();
   }
 }

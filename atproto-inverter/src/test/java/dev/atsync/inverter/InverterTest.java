@@ -157,8 +157,8 @@ class InverterTest {
     // every account's commits arrive in rev order
     for (int a : new int[] {0, 1, 2, 3, 100, 101, 102, 103}) {
       String did = TestEvents.did(a);
-      List<String> revs = reference.stream().filter(f -> f.did().orElseThrow().equals(did))
-          .map(f -> f.rev().orElseThrow()).toList();
+      List<String> revs = reference.stream().filter(f -> f.did().orElseThrow().value().equals(did))
+          .map(f -> f.rev().orElseThrow().value()).toList();
       assertEquals(25, revs.size());
       List<String> ordered = new ArrayList<>(revs);
       Collections.sort(ordered);
@@ -353,7 +353,7 @@ class InverterTest {
     assertTrue(r.body().contains("\"frame\":1"), r.body());
     assertTrue(r.body().contains("InvalidFrame"), r.body());
     // a lexicon violation in the second frame rejects the whole batch
-    Frame badDid = TestEvents.commit("did:nope", TestEvents.nextRev());
+    Frame badDid = TestEvents.commitWithRepoText("did:nope", TestEvents.nextRev());
     Response v = post(List.of(TestEvents.commit(did, TestEvents.nextRev()), badDid));
     assertEquals(400, v.status());
     assertTrue(v.body().contains("\"frame\":1"), v.body());

@@ -139,8 +139,7 @@ class JetStreamClusterTest {
   }
 
   static dev.atsync.inverter.log.LogEvent event(Frame f) {
-    return new dev.atsync.inverter.log.LogEvent(dev.atsync.syntax.Did.parse(f.did().orElseThrow()),
-        f.rev().map(dev.atsync.syntax.Tid::parse), f.type().orElseThrow(), f.bytes());
+    return new dev.atsync.inverter.log.LogEvent(f.did().orElseThrow(), f.rev(), f.type().orElseThrow(), f.bytes());
   }
 
   @Test

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * wait, the commit after it goes on alone and a chain gap is counted.
  */
 class PullModeTest {
-  static final String DID = VerifiedIngestTest.DID;
+  static final dev.atsync.syntax.Did DID = VerifiedIngestTest.DID;
   final List<AutoCloseable> closeAfter = new ArrayList<>();
   final EventLog log = EventLog.inMemory();
 
@@ -69,7 +69,7 @@ class PullModeTest {
 
     CommitEvent next() {
       n++;
-      return CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "p" + n),
+      return CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/p" + n),
           VerifiedIngestTest.post("post " + n)))), 0, Instant.now());
     }
   }
@@ -99,7 +99,7 @@ class PullModeTest {
     SharedAccount account = new SharedAccount();
     account.create(fast);
     await(() -> log.lastSeq() >= 2, "the account's creation");
-    List<String> revs = new ArrayList<>();
+    List<dev.atsync.syntax.Tid> revs = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       CommitEvent c = account.next();
       revs.add(c.rev());

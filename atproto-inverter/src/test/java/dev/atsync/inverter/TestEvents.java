@@ -5,6 +5,10 @@ import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.CommitOp;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
+import dev.atsync.syntax.Tid;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TestEvents {
   private static final char[] S32 = "234567abcdefghijklmnopqrstuvwxyz".toCharArray();
   private static final AtomicLong CLOCK = new AtomicLong(1_700_000_000_000_000L);
-  public static final String TIME = "2026-11-23T07:00:00.000Z";
+  public static final Datetime TIME = Datetime.parse("2026-11-23T07:00:00.000Z");
 
   private TestEvents() {}
 
@@ -49,8 +53,21 @@ public final class TestEvents {
       blocks[i] = (byte) (i * 31 + rev.hashCode());
     }
     Cid c = Cid.ofDagCbor((did + rev).getBytes(StandardCharsets.UTF_8));
-    return new CommitEvent(999, false, false, did, c, rev, Optional.empty(), blocks,
+    return new CommitEvent(999, false, false, Did.parse(did), c, Tid.parse(rev), Optional.empty(), blocks,
         List.of(CommitOp.create("app.bsky.feed.post/" + rev, c)), List.of(), Optional.empty(), TIME).toFrame();
+  }
+
+  /** A {@code #commit} frame whose {@code repo} is any text: the typed event cannot hold a malformed DID. */
+  public static Frame commitWithRepoText(String repo, String rev) {
+    Frame f = commit(did(0), rev);
+    byte[] body = f.bodyBytes();
+    java.util.Map<String, dev.atsync.cbor.Value> m = new java.util.HashMap<>(
+        ((dev.atsync.cbor.Value.Map) dev.atsync.cbor.DagCbor.decode(body)).entries());
+    m.put("repo", dev.atsync.cbor.Value.of(repo));
+    byte[] newBody = dev.atsync.cbor.DagCbor.encode(new dev.atsync.cbor.Value.Map(m));
+    byte[] out = java.util.Arrays.copyOf(f.bytes(), f.length() - body.length + newBody.length);
+    System.arraycopy(newBody, 0, out, f.length() - body.length, newBody.length);
+    return Frame.decode(out);
   }
 
   public static Frame commit(String did, String rev) {
@@ -58,7 +75,7 @@ public final class TestEvents {
   }
 
   public static Frame identity(String did) {
-    return new IdentityEvent(1, did, TIME, Optional.of("alice.example.com")).toFrame();
+    return new IdentityEvent(1, Did.parse(did), TIME, Optional.of(Handle.parse("alice.example.com"))).toFrame();
   }
 
   public static byte[] concat(List<Frame> frames) {
@@ -89,10 +106,10 @@ public final class TestEvents {
 
   /** Each #commit's since is the rev of the account's previous #commit or #sync in the stream. */
   public static void assertChainsUnbroken(List<Frame> stream) {
-    java.util.Map<String, String> lastRev = new java.util.HashMap<>();
+    java.util.Map<dev.atsync.syntax.Did, dev.atsync.syntax.Tid> lastRev = new java.util.HashMap<>();
     for (Frame f : stream) {
       if (f.event() instanceof dev.atsync.firehose.CommitEvent c) {
-        String prior = lastRev.get(c.repo());
+        dev.atsync.syntax.Tid prior = lastRev.get(c.repo());
         if (prior != null) {
           org.junit.jupiter.api.Assertions.assertEquals(java.util.Optional.of(prior), c.since(), "the chain of " + c.repo() + " at seq " + c.seq());
         }

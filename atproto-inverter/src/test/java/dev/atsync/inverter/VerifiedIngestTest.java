@@ -13,13 +13,16 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.verify.CommitVerifier;
-import dev.atsync.firehose.verify.KeySource;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.repo.BlockStore;
 import dev.atsync.repo.CommitResult;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
 import dev.atsync.repo.Write;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
@@ -29,7 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /** Real commits from a repository go through the default verifying check; forged ones do not. */
 class VerifiedIngestTest {
-  static final String DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+  static final Did DID = Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz");
 
   static Value.Map post(String text) {
     return new Value.Map(Map.of("$type", Value.of("app.bsky.feed.post"), "text", Value.of(text),
@@ -47,11 +50,11 @@ class VerifiedIngestTest {
     Repository repo = Repository.create(DID, key, BlockStore.inMemory());
     try (Inverter inv = inverter(VerifyingCheck.structural())) {
       for (int i = 0; i < 5; i++) {
-        CommitEvent e = CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "p" + i),
+        CommitEvent e = CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + "p" + i),
             post("hello " + i)))), 1, Instant.now());
         assertEquals(1, inv.publish(List.of(e.toFrame())).size());
       }
-      CommitEvent next = CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "x"),
+      CommitEvent next = CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + "x"),
           post("x")))), 1, Instant.now());
       CommitEvent wrongPrev = new CommitEvent(1, false, false, next.repo(), next.commit(), next.rev(), next.since(),
           next.blocks(), next.ops(), next.blobs(), Optional.of(next.commit()), next.time());
@@ -75,10 +78,10 @@ class VerifiedIngestTest {
     VerifyingCheck check = new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().withoutSeqCheck()
         .keys(KeySource.of(Map.of(DID, key.publicKey()))).build());
     try (Inverter inv = inverter(check)) {
-      inv.publish(List.of(CommitEvent.of(honest.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "a"),
+      inv.publish(List.of(CommitEvent.of(honest.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + "a"),
           post("a")))), 1, Instant.now()).toFrame()));
       dev.atsync.firehose.ingest.IngestException e = assertThrows(dev.atsync.firehose.ingest.IngestException.class, () -> inv.publish(List.of(
-          CommitEvent.of(forger.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "b"), post("b")))), 1,
+          CommitEvent.of(forger.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + "b"), post("b")))), 1,
               Instant.now()).toFrame())));
       assertEquals("BAD_SIGNATURE", e.reason().orElseThrow());
     }
@@ -93,8 +96,8 @@ class VerifiedIngestTest {
     // as the reference PDS sequences it: no prevData on the genesis commit
     CommitEvent commit = new CommitEvent(3, false, false, c.repo(), c.commit(), c.rev(), c.since(), c.blocks(), c.ops(),
         c.blobs(), Optional.empty(), c.time());
-    String time = c.time();
-    List<Frame> batch = List.of(new IdentityEvent(1, DID, time, Optional.of("alice.test")).toFrame(),
+    Datetime time = c.time();
+    List<Frame> batch = List.of(new IdentityEvent(1, DID, time, Optional.of(Handle.parse("alice.test"))).toFrame(),
         new AccountEvent(2, DID, time, true, Optional.empty()).toFrame(), commit.toFrame(),
         SyncEvent.of(genesis.commit(), 4, Instant.now()).toFrame());
     VerifyingCheck signed = new VerifyingCheck(CommitVerifier.builder().withoutChainChecks().withoutSeqCheck()
@@ -114,10 +117,10 @@ class VerifiedIngestTest {
     Repository repo = Repository.create(DID, key, BlockStore.inMemory());
     List<CommitEvent> commits = new java.util.ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      commits.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "p" + i),
+      commits.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + "p" + i),
           post("p" + i)))), i + 1, Instant.now()));
     }
-    VerifyingCheck chained = new VerifyingCheck(CommitVerifier.builder().withoutSeqCheck().build());
+    VerifyingCheck chained = new VerifyingCheck(CommitVerifier.builder().withoutSeqCheck().unauthenticated().build());
     try (Inverter inv = inverter(chained)) {
       for (CommitEvent e : commits) {
         inv.publish(List.of(e.toFrame()));
@@ -129,7 +132,7 @@ class VerifiedIngestTest {
       // an older commit that is not a retry (other bytes): the log refuses it as stale
       CommitEvent c = commits.get(0);
       CommitEvent other = new CommitEvent(c.seq(), c.rebase(), c.tooBig(), c.repo(), c.commit(), c.rev(), c.since(),
-          c.blocks(), c.ops(), c.blobs(), c.prevData(), "2020-01-01T00:00:00.000Z");
+          c.blocks(), c.ops(), c.blobs(), c.prevData(), dev.atsync.syntax.Datetime.parse("2020-01-01T00:00:00.000Z"));
       dev.atsync.firehose.ingest.IngestException stale = assertThrows(dev.atsync.firehose.ingest.IngestException.class,
           () -> inv.publish(List.of(other.toFrame())));
       assertEquals(409, stale.status(), stale.toString());

@@ -71,7 +71,7 @@ final class EcPublicKey implements PublicKey {
 
   /** The JDK's SHA-256 (hardware-accelerated where the CPU has SHA extensions). */
   static byte[] sha256(byte[] message) {
-    return dev.atsync.cid.Cid.sha256().digest(message);
+    return dev.atsync.cbor.internal.Sha256.newDigest().digest(message);
   }
 
 

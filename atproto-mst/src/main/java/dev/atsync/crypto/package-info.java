@@ -11,9 +11,13 @@
  * only through {@link dev.atsync.crypto.PublicKey#fromLegacyMultibase}, where the caller supplies
  * the curve.
  *
- * <p>Limits: no other curves (Ed25519 and friends throw {@link dev.atsync.crypto.KeyException}),
- * no key storage or JWK import, no constant-time guarantees beyond BouncyCastle's own. Parsed
- * public keys are cached (bounded) because point decompression and the verification
- * precomputation dominate the cost of verifying with a fresh key.
+ * <p>Limits: no other curves, no key storage or JWK import, no constant-time guarantees beyond
+ * BouncyCastle's own. Parsed public keys are cached (bounded) because point decompression and the
+ * verification precomputation dominate the cost of verifying with a fresh key.
+ *
+ * <p><b>Exceptions.</b> A key encoding that cannot be used (malformed text, another curve such as
+ * Ed25519, a point off the curve, a scalar out of range) is a
+ * {@link dev.atsync.crypto.KeyException}, unchecked and the only exception of this package. A bad
+ * signature is never an exception: {@link dev.atsync.crypto.PublicKey#verify} returns false.
  */
 package dev.atsync.crypto;

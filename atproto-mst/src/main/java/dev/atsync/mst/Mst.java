@@ -472,7 +472,8 @@ public final class Mst {
    * it must from its own source ({@link MissingBlockException} if a needed node is absent).
    */
   public static MstDiff diff(Mst a, Mst b) {
-    List<KeyChange> changes = new ArrayList<>();
+    List<Entry> removed = new ArrayList<>();
+    List<Entry> added = new ArrayList<>();
     Map<Cid, byte[]> opened = new LinkedHashMap<>();
     java.util.Set<Cid> openedInA = new java.util.HashSet<>();
     DiffCursor x = new DiffCursor(a, null);
@@ -499,21 +500,22 @@ public final class Mst {
         continue;
       }
       if (y.atEnd() || (!x.atEnd() && Arrays.compareUnsigned(x.key(), y.key()) < 0)) {
-        changes.add(new KeyChange(x.keyText(), Optional.of(x.value()), Optional.empty()));
+        removed.add(new Entry(x.keyText(), x.value()));
         x.pop();
       } else if (x.atEnd() || Arrays.compareUnsigned(x.key(), y.key()) > 0) {
-        changes.add(new KeyChange(y.keyText(), Optional.empty(), Optional.of(y.value())));
+        added.add(new Entry(y.keyText(), y.value()));
         y.pop();
       } else {
         if (!x.value().equals(y.value())) {
-          changes.add(new KeyChange(x.keyText(), Optional.of(x.value()), Optional.of(y.value())));
+          removed.add(new Entry(x.keyText(), x.value()));
+          added.add(new Entry(y.keyText(), y.value()));
         }
         x.pop();
         y.pop();
       }
     }
     opened.keySet().removeAll(openedInA);
-    return new MstDiff(changes, opened);
+    return new MstDiff(removed, added, opened);
   }
 
   /**
@@ -534,7 +536,7 @@ public final class Mst {
         layers.push(tree.layer);
       } else if (opened != null) {
         // the empty tree still has a root block, which has no items to open
-        opened.put(tree.root.cid(), tree.root.encoded());
+        opened.put(tree.root.cid(), tree.root.encoded().clone());
       }
     }
 
@@ -577,7 +579,7 @@ public final class Mst {
       int l = layers.pop();
       Node n = r.load(source, "diffing");
       if (opened != null) {
-        opened.put(n.cid(), n.encoded());
+        opened.put(n.cid(), n.encoded().clone());
       }
       for (int i = n.size(); i >= 0; i--) {
         if (i < n.size()) {
@@ -600,6 +602,12 @@ public final class Mst {
    * The nodes of this tree that were built in memory (by updates or {@link #build}) and for
    * which {@code known} says false: the blocks a store must add. Unloaded subtrees are not
    * visited; they are in the source already.
+   *
+   * <p>The arrays are the nodes' own encodings, not copies (a producer hands every new node to
+   * its store and its proof, on the commit path): treat them as read-only.
+   *
+   * @param known whether a store already has a block
+   * @return the new nodes by CID, parents before children
    */
   public Map<Cid, byte[]> newBlocks(Predicate<Cid> known) {
     Map<Cid, byte[]> out = new LinkedHashMap<>();
@@ -607,7 +615,12 @@ public final class Mst {
     return out;
   }
 
-  /** Every node of the tree (loading all of it), in depth-first order. */
+  /**
+   * Every node of the tree (loading all of it), in depth-first order. The arrays are the nodes'
+   * own encodings, not copies: treat them as read-only.
+   *
+   * @return every node by CID
+   */
   public Map<Cid, byte[]> allNodes() {
     Map<Cid, byte[]> out = new LinkedHashMap<>();
     collectAll(root, layer, out);
@@ -641,7 +654,11 @@ public final class Mst {
 
   /**
    * The nodes a verifier needs to check and undo changes to {@code keys} on this tree: every
-   * node on the lookup path of each key and of its nearest neighbours on both sides.
+   * node on the lookup path of each key and of its nearest neighbours on both sides. The arrays
+   * are the nodes' own encodings, not copies (the commit path): treat them as read-only.
+   *
+   * @param keys the changed keys
+   * @return the proof nodes by CID
    */
   public Map<Cid, byte[]> proofNodes(Collection<String> keys) {
     Map<Cid, byte[]> out = new LinkedHashMap<>();

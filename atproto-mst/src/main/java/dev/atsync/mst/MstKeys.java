@@ -1,11 +1,11 @@
 package dev.atsync.mst;
 
-import dev.atsync.cid.Cid;
+import dev.atsync.cbor.internal.Sha256;
 import java.security.MessageDigest;
 
 /** The key arithmetic of the MST: heights and shared prefixes. */
 public final class MstKeys {
-  private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(Cid::sha256);
+  private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(Sha256::newDigest);
 
   private MstKeys() {}
 

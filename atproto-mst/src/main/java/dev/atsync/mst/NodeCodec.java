@@ -2,6 +2,7 @@ package dev.atsync.mst;
 
 import dev.atsync.cid.Cid;
 import dev.atsync.cid.InvalidCidException;
+import dev.atsync.cbor.internal.Sha256;
 import java.security.MessageDigest;
 import java.util.Arrays;
 
@@ -22,7 +23,7 @@ final class NodeCodec {
   private static final int LINK = 41; // d8 2a 58 25 00 + 36
   /** The smallest possible entry: a4 61 6b 41 x 61 70 00 61 74 f6 61 76 + link. */
   private static final int MIN_ENTRY = 12 + LINK;
-  private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(Cid::sha256);
+  private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(Sha256::newDigest);
 
   private NodeCodec() {}
 

@@ -7,6 +7,9 @@ import dev.atsync.cid.Cid;
 import dev.atsync.crypto.PrivateKey;
 import dev.atsync.crypto.PublicKey;
 import dev.atsync.mst.MstException;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.InvalidSyntaxException;
+import dev.atsync.syntax.Tid;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,7 +26,7 @@ import java.util.Optional;
  * @param prev the previous commit, if linked (v3 commits normally leave it null)
  * @param sig the signature (copied in and out)
  */
-public record Commit(String did, int version, Cid data, String rev, Optional<Cid> prev, byte[] sig) {
+public record Commit(Did did, int version, Cid data, Tid rev, Optional<Cid> prev, byte[] sig) {
   /** Validates and copies the signature. */
   public Commit {
     Objects.requireNonNull(did, "did");
@@ -37,10 +40,15 @@ public record Commit(String did, int version, Cid data, String rev, Optional<Cid
   }
 
   /** An unsigned commit, to {@link #sign}. */
-  public static Commit unsigned(String did, Cid data, String rev) {
+  public static Commit unsigned(Did did, Cid data, Tid rev) {
     return new Commit(did, 3, data, rev, Optional.empty(), new byte[0]);
   }
 
+  /**
+   * The signature.
+   *
+   * @return a copy of the 64-byte signature (empty for an unsigned commit)
+   */
   @Override
   public byte[] sig() {
     return sig.clone();
@@ -75,9 +83,9 @@ public record Commit(String did, int version, Cid data, String rev, Optional<Cid
     CborWriter w = new CborWriter(200);
     w.writeMapHeader(withSig ? 6 : 5);
     w.writeKey("did");
-    w.writeText(did);
+    w.writeText(did.value());
     w.writeKey("rev");
-    w.writeText(rev);
+    w.writeText(rev.value());
     if (withSig) {
       w.writeKey("sig");
       w.writeBytes(sig);
@@ -143,7 +151,9 @@ public record Commit(String did, int version, Cid data, String rev, Optional<Cid
       if (version != 3) {
         throw new MstException("commit version " + version + " is not supported (only 3)", null);
       }
-      return new Commit(did, 3, data, rev, prev, sig);
+      return new Commit(Did.parse(did), 3, data, Tid.parse(rev), prev, sig);
+    } catch (InvalidSyntaxException e) {
+      throw new MstException("commit " + e.kind() + " is malformed: " + e.detail(), null, e);
     } catch (CborException e) {
       throw new MstException("commit is not valid DAG-CBOR: " + e.detail(), null, e);
     }

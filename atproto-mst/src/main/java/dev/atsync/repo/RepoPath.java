@@ -32,9 +32,15 @@ public record RepoPath(Nsid collection, RecordKey rkey) implements Comparable<Re
     return new RepoPath(Nsid.parse(path.substring(0, slash)), RecordKey.parse(path.substring(slash + 1)));
   }
 
-  /** A path from its parts. */
-  public static RepoPath of(String collection, String rkey) {
-    return new RepoPath(Nsid.parse(collection), RecordKey.parse(rkey));
+  /**
+   * A path from its parts.
+   *
+   * @param collection the collection
+   * @param rkey the record key
+   * @return {@code collection/rkey}
+   */
+  public static RepoPath of(Nsid collection, RecordKey rkey) {
+    return new RepoPath(collection, rkey);
   }
 
   @Override

@@ -27,15 +27,15 @@ import java.util.Set;
  * {@link BlockStore}; the tree stays in memory with structural sharing between commits.
  *
  * <pre>{@code
- * Repository repo = Repository.create("did:plc:...", PrivateKey.generate(Curve.SECP256K1), BlockStore.inMemory());
- * CommitResult c = repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", tid), post)));
+ * Repository repo = Repository.create(Did.parse("did:plc:..."), PrivateKey.generate(Curve.SECP256K1), BlockStore.inMemory());
+ * CommitResult c = repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + tid), post)));
  * byte[] car = c.proofCar();   // the #commit blocks
  * }</pre>
  *
  * <p>Not thread-safe: serialise writes per repository, as a PDS does.
  */
 public final class Repository {
-  private final String did;
+  private final Did did;
   private final PrivateKey key;
   private final BlockStore store;
   private final TidClock clock;
@@ -43,8 +43,8 @@ public final class Repository {
   private Commit head;
   private Cid headCid;
 
-  private Repository(String did, PrivateKey key, BlockStore store, TidClock clock) {
-    this.did = Did.parse(did).value();
+  private Repository(Did did, PrivateKey key, BlockStore store, TidClock clock) {
+    this.did = java.util.Objects.requireNonNull(did, "did");
     this.key = key;
     this.store = store;
     this.clock = clock;
@@ -52,12 +52,12 @@ public final class Repository {
   }
 
   /** A new, empty repository (no commit yet: the first {@link #apply} creates it). */
-  public static Repository create(String did, PrivateKey key, BlockStore store) {
+  public static Repository create(Did did, PrivateKey key, BlockStore store) {
     return new Repository(did, key, store, new TidClock());
   }
 
-  /** As {@link #create(String, PrivateKey, BlockStore)} with a given rev clock. */
-  public static Repository create(String did, PrivateKey key, BlockStore store, TidClock clock) {
+  /** As {@link #create(Did, PrivateKey, BlockStore)} with a given rev clock. */
+  public static Repository create(Did did, PrivateKey key, BlockStore store, TidClock clock) {
     return new Repository(did, key, store, clock);
   }
 
@@ -68,12 +68,12 @@ public final class Repository {
     r.head = c;
     r.headCid = head;
     r.tree = Mst.load(c.data(), store);
-    r.clock.advancePast(Tid.parse(c.rev()));
+    r.clock.advancePast(c.rev());
     return r;
   }
 
   /** The account. */
-  public String did() {
+  public Did did() {
     return did;
   }
 
@@ -119,7 +119,7 @@ public final class Repository {
   public CommitResult apply(List<Write> writes) {
     Cid prevData = tree.rootCid();
     Mst next = tree;
-    List<RepoOp> ops = new ArrayList<>(writes.size());
+    List<Operation> ops = new ArrayList<>(writes.size());
     Map<Cid, byte[]> records = new LinkedHashMap<>();
     Set<String> paths = new HashSet<>();
     for (Write w : writes) {
@@ -131,10 +131,10 @@ public final class Repository {
       switch (w.action()) {
         case CREATE:
         case UPDATE: {
-          if (w.action() == RepoOp.Action.CREATE && current.isPresent()) {
+          if (w.action() == Operation.Action.CREATE && current.isPresent()) {
             throw new IllegalArgumentException("create of " + p + ": a record is already there");
           }
-          if (w.action() == RepoOp.Action.UPDATE && current.isEmpty()) {
+          if (w.action() == Operation.Action.UPDATE && current.isEmpty()) {
             throw new IllegalArgumentException("update of " + p + ": no record there");
           }
           byte[] block = DagCbor.encode(w.record());
@@ -144,7 +144,7 @@ public final class Repository {
           }
           records.put(cid, block);
           next = next.put(p, cid);
-          ops.add(new RepoOp(w.action(), w.path(), Optional.of(cid), current));
+          ops.add(new Operation(w.path(), Optional.of(cid), current));
           break;
         }
         default: {
@@ -152,14 +152,14 @@ public final class Repository {
             throw new IllegalArgumentException("delete of " + p + ": no record there");
           }
           next = next.delete(p);
-          ops.add(new RepoOp(RepoOp.Action.DELETE, w.path(), Optional.empty(), current));
+          ops.add(Operation.delete(w.path(), current.get()));
         }
       }
     }
     if (head != null) {
-      clock.advancePast(Tid.parse(head.rev()));
+      clock.advancePast(head.rev());
     }
-    String rev = clock.next().toString();
+    Tid rev = clock.next();
     Commit commit = Commit.unsigned(did, next.rootCid(), rev).sign(key);
     byte[] commitBlock = commit.encode();
     Cid commitCid = Cid.ofDagCbor(commitBlock);
@@ -173,11 +173,11 @@ public final class Repository {
     all.putAll(records);
     all.put(commitCid, commitBlock);
     store.putAll(all);
-    Optional<String> since = head == null ? Optional.empty() : Optional.of(head.rev());
+    Optional<Tid> since = head == null ? Optional.empty() : Optional.of(head.rev());
     tree = next;
     head = commit;
     headCid = commitCid;
-    return new CommitResult(commit, commitCid, since, prevData, ops, proof, CarWriter.toBytes(commitCid, proof));
+    return new CommitResult(commit, commitCid, since, prevData, ops, CarWriter.toBytes(commitCid, proof));
   }
 
   /** The whole repository as a CAR v1 rooted at the head commit: commit, every MST node, every record. */

@@ -11,12 +11,12 @@ import java.util.Objects;
  * @param path the record
  * @param record the new record (absent for deletes)
  */
-public record Write(RepoOp.Action action, RepoPath path, Value.Map record) {
+public record Write(Operation.Action action, RepoPath path, Value.Map record) {
   /** Validates that creates and updates carry a record and deletes do not. */
   public Write {
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(path, "path");
-    if ((action == RepoOp.Action.DELETE) != (record == null)) {
+    if ((action == Operation.Action.DELETE) != (record == null)) {
       throw new IllegalArgumentException(action.wire() + " of " + path
           + (record == null ? " needs a record" : " must not carry a record"));
     }
@@ -24,12 +24,12 @@ public record Write(RepoOp.Action action, RepoPath path, Value.Map record) {
 
   /** Create {@code path} with {@code record}. */
   public static Write create(RepoPath path, Value.Map record) {
-    return new Write(RepoOp.Action.CREATE, path, record);
+    return new Write(Operation.Action.CREATE, path, record);
   }
 
   /** Replace the record at {@code path}. */
   public static Write update(RepoPath path, Value.Map record) {
-    return new Write(RepoOp.Action.UPDATE, path, record);
+    return new Write(Operation.Action.UPDATE, path, record);
   }
 
   /**
@@ -39,12 +39,12 @@ public record Write(RepoOp.Action action, RepoPath path, Value.Map record) {
    * @throws dev.atsync.cbor.DataModelException if the bytes are not one canonical DAG-CBOR map
    */
   public static Write create(RepoPath path, byte[] dagCbor) {
-    return new Write(RepoOp.Action.CREATE, path, decodeRecord(path, dagCbor));
+    return new Write(Operation.Action.CREATE, path, decodeRecord(path, dagCbor));
   }
 
   /** Replace the record at {@code path} with one already encoded as DAG-CBOR (decoded strictly). */
   public static Write update(RepoPath path, byte[] dagCbor) {
-    return new Write(RepoOp.Action.UPDATE, path, decodeRecord(path, dagCbor));
+    return new Write(Operation.Action.UPDATE, path, decodeRecord(path, dagCbor));
   }
 
   private static Value.Map decodeRecord(RepoPath path, byte[] dagCbor) {
@@ -57,6 +57,6 @@ public record Write(RepoOp.Action action, RepoPath path, Value.Map record) {
 
   /** Delete the record at {@code path}. */
   public static Write delete(RepoPath path) {
-    return new Write(RepoOp.Action.DELETE, path, null);
+    return new Write(Operation.Action.DELETE, path, null);
   }
 }

@@ -10,12 +10,12 @@ import dev.atsync.cid.Cid;
 import dev.atsync.crypto.Curve;
 import dev.atsync.crypto.PrivateKey;
 import dev.atsync.mst.BlockSource;
-import dev.atsync.mst.Inversion;
-import dev.atsync.mst.KeyChange;
 import dev.atsync.mst.MissingBlockException;
 import dev.atsync.mst.Mst;
 import dev.atsync.mst.MstException;
 import dev.atsync.mst.MstKeys;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -29,6 +29,7 @@ import net.jqwik.api.constraints.IntRange;
 /** Commits made by {@link Repository} verify and invert from their proof blocks alone. */
 class RepositoryProperties {
   static final PrivateKey KEY = PrivateKey.generate(Curve.SECP256K1);
+  static final Did DID = Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz");
 
   static Value.Map post(String text) {
     return new Value.Map(Map.of("$type", Value.of("app.bsky.feed.post"), "text", Value.of(text),
@@ -39,13 +40,13 @@ class RepositoryProperties {
   @Property(tries = 40)
   void everyCommitInvertsFromItsProofAlone(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int batches) {
     Random rnd = new Random(seed);
-    Repository repo = Repository.create("did:plc:ewvi7nxzyoun6zhxrhs64oiz", KEY, BlockStore.inMemory());
+    Repository repo = Repository.create(DID, KEY, BlockStore.inMemory());
     List<RepoPath> live = new ArrayList<>();
     int next = 0;
     // a starting population so changed keys sit at several heights
     List<Write> initial = new ArrayList<>();
     for (int i = 0; i < 150; i++) {
-      RepoPath p = RepoPath.of(i % 2 == 0 ? "app.bsky.feed.post" : "app.bsky.feed.like", "k" + (next++));
+      RepoPath p = RepoPath.parse((i % 2 == 0 ? "app.bsky.feed.post" : "app.bsky.feed.like") + "/k" + (next++));
       initial.add(Write.create(p, post("x" + i)));
       live.add(p);
     }
@@ -62,7 +63,7 @@ class RepositoryProperties {
           while (i % 2 == 0 && MstKeys.height("app.bsky.feed.post/" + rkey) < 1) {
             rkey = "k" + (next++);
           }
-          RepoPath p = RepoPath.of("app.bsky.feed.post", rkey);
+          RepoPath p = RepoPath.parse("app.bsky.feed.post/" + rkey);
           writes.add(Write.create(p, post("new" + i)));
           touched.add(p);
         } else {
@@ -75,9 +76,9 @@ class RepositoryProperties {
       }
       CommitResult c = repo.apply(writes);
       for (Write w : writes) {
-        if (w.action() == RepoOp.Action.CREATE) {
+        if (w.action() == Operation.Action.CREATE) {
           live.add(w.path());
-        } else if (w.action() == RepoOp.Action.DELETE) {
+        } else if (w.action() == Operation.Action.DELETE) {
           live.remove(w.path());
         }
       }
@@ -86,21 +87,20 @@ class RepositoryProperties {
       assertEquals(List.of(c.commitCid()), car.roots());
       Commit commit = Commit.decode(car.blocks().get(c.commitCid()));
       assertTrue(commit.verify(KEY.publicKey()));
-      List<KeyChange> changes = c.ops().stream().map(RepoOp::toKeyChange).toList();
-      assertEquals(c.prevData(), CommitInversion.invert(commit.data(), BlockSource.of(car.blocks()), c.ops()));
-      for (RepoOp op : c.ops()) {
+      assertEquals(c.prevData(), Operation.invert(Mst.load(commit.data(), BlockSource.of(car.blocks())), c.ops()).rootCid());
+      for (Operation op : c.ops()) {
         assertEquals(op.cid(), Mst.load(commit.data(), BlockSource.of(car.blocks())).get(op.path().toString()));
         op.cid().ifPresent(cid -> assertTrue(car.blocks().containsKey(cid), "record block present"));
       }
       // without any one MST node, inversion fails or (if the node was not needed) is still right
-      for (Cid drop : c.proofBlocks().keySet()) {
+      for (Cid drop : car.blocks().keySet()) {
         if (drop.equals(c.commitCid())) {
           continue;
         }
         Map<Cid, byte[]> less = new HashMap<>(car.blocks());
         less.remove(drop);
         try {
-          assertEquals(c.prevData(), Inversion.previousRoot(commit.data(), BlockSource.of(less), changes),
+          assertEquals(c.prevData(), Operation.invert(Mst.load(commit.data(), BlockSource.of(less)), c.ops()).rootCid(),
               "a missing block may only ever be harmless");
         } catch (MissingBlockException expected) {
           assertEquals(drop, expected.missing());
@@ -114,8 +114,8 @@ class RepositoryProperties {
   @Property(tries = 200)
   void signedCommitsVerifyAndAnyBitFlipFails(@ForAll int bit, @ForAll boolean p256) {
     PrivateKey key = p256 ? PrivateKey.generate(Curve.P256) : KEY;
-    Commit c = Commit.unsigned("did:plc:ewvi7nxzyoun6zhxrhs64oiz", Cid.ofDagCbor(new byte[] {(byte) 0xa0}),
-        "3lbf5dnwdbs2c").sign(key);
+    Commit c = Commit.unsigned(DID, Cid.ofDagCbor(new byte[] {(byte) 0xa0}),
+        Tid.parse("3lbf5dnwdbs2c")).sign(key);
     assertTrue(c.verify(key.publicKey()));
     byte[] block = c.encode();
     assertEquals(c, Commit.decode(block));
@@ -133,10 +133,10 @@ class RepositoryProperties {
 
   @Property(tries = 20)
   void exportHoldsTheWholeRepository(@ForAll @IntRange(min = 1, max = 200) int records) {
-    Repository repo = Repository.create("did:plc:ewvi7nxzyoun6zhxrhs64oiz", KEY, BlockStore.inMemory());
+    Repository repo = Repository.create(DID, KEY, BlockStore.inMemory());
     List<Write> writes = new ArrayList<>();
     for (int i = 0; i < records; i++) {
-      writes.add(Write.create(RepoPath.of("app.bsky.feed.post", "r" + i), post("p" + i)));
+      writes.add(Write.create(RepoPath.parse("app.bsky.feed.post/" + "r" + i), post("p" + i)));
     }
     repo.apply(writes);
     CarReader.Contents car = CarReader.readAll(repo.exportCar(), CarReader.Limits.DEFAULT);

@@ -3,6 +3,10 @@ package dev.atsync.relay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atsync.car.CarReader;
+import dev.atsync.cbor.DataModelException;
+import dev.atsync.cid.Cid;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -62,11 +66,23 @@ public final class RelayClient {
   /** One page of {@code listHosts}; {@code cursor} is empty on the last page. */
   public record HostPage(List<Host> hosts, Optional<String> cursor) {}
 
-  /** {@code getLatestCommit} output. */
-  public record LatestCommit(String cid, String rev) {}
+  /**
+   * {@code getLatestCommit} output.
+   *
+   * @param cid the CID of the account's current commit
+   * @param rev the commit's rev
+   */
+  public record LatestCommit(Cid cid, Tid rev) {}
 
-  /** {@code getRepoStatus} output. */
-  public record RepoStatus(String did, boolean active, Optional<String> status, Optional<String> rev) {}
+  /**
+   * {@code getRepoStatus} output.
+   *
+   * @param did the account
+   * @param active whether the host serves the account's repository
+   * @param status why the account is inactive, as sent (for example {@code takendown})
+   * @param rev the rev of the account's current commit, when the host has one
+   */
+  public record RepoStatus(Did did, boolean active, Optional<String> status, Optional<Tid> rev) {}
 
   /**
    * Checks that {@code hostname} is a bare DNS hostname: no scheme, port, path or IP literal
@@ -140,24 +156,41 @@ public final class RelayClient {
     return host(json("com.atproto.sync.getHostStatus", "hostname=" + enc(hostname)));
   }
 
-  /** {@code com.atproto.sync.getLatestCommit}. */
-  public LatestCommit getLatestCommit(String did) {
-    JsonNode n = json("com.atproto.sync.getLatestCommit", "did=" + enc(did));
-    return new LatestCommit(required(n, "cid", "getLatestCommit"), required(n, "rev", "getLatestCommit"));
+  /**
+   * {@code com.atproto.sync.getLatestCommit}.
+   *
+   * @param did the account
+   * @return its current commit
+   * @throws XrpcException if the call fails or the answer lacks a valid {@code cid} or {@code rev}
+   */
+  public LatestCommit getLatestCommit(Did did) {
+    String method = "com.atproto.sync.getLatestCommit";
+    JsonNode n = json(method, "did=" + enc(did.value()));
+    return new LatestCommit(parsed(method, "cid", required(n, "cid", method), Cid::parse),
+        parsed(method, "rev", required(n, "rev", method), Tid::parse));
   }
 
-  /** {@code com.atproto.sync.getRepoStatus}. */
-  public RepoStatus getRepoStatus(String did) {
-    JsonNode n = json("com.atproto.sync.getRepoStatus", "did=" + enc(did));
-    return new RepoStatus(required(n, "did", "getRepoStatus"), n.path("active").asBoolean(false), text(n, "status"), text(n, "rev"));
+  /**
+   * {@code com.atproto.sync.getRepoStatus}.
+   *
+   * @param did the account
+   * @return its hosting status
+   * @throws XrpcException if the call fails or the answer lacks a valid {@code did} or has an invalid {@code rev}
+   */
+  public RepoStatus getRepoStatus(Did did) {
+    String method = "com.atproto.sync.getRepoStatus";
+    JsonNode n = json(method, "did=" + enc(did.value()));
+    return new RepoStatus(parsed(method, "did", required(n, "did", method), Did::parse),
+        n.path("active").asBoolean(false), text(n, "status"),
+        text(n, "rev").map(r -> parsed(method, "rev", r, Tid::parse)));
   }
 
   /**
    * {@code com.atproto.sync.getRepo}, following the redirect to the PDS, returning a reader over
    * the streamed CAR body. The caller must close the reader (which closes the connection).
    */
-  public CarReader getRepo(String did, Optional<String> since, CarReader.Limits limits) throws IOException {
-    String q = "did=" + enc(did) + since.map(s -> "&since=" + enc(s)).orElse("");
+  public CarReader getRepo(Did did, Optional<Tid> since, CarReader.Limits limits) throws IOException {
+    String q = "did=" + enc(did.value()) + since.map(s -> "&since=" + enc(s.value())).orElse("");
     HttpResponse<InputStream> r = call("com.atproto.sync.getRepo", request("com.atproto.sync.getRepo", q).GET(),
         HttpResponse.BodyHandlers.ofInputStream());
     try {
@@ -186,6 +219,15 @@ public final class RelayClient {
 
   private static String required(JsonNode n, String f, String method) {
     return text(n, f).orElseThrow(() -> new XrpcException(method, 200, null, "missing field " + f, null));
+  }
+
+  /** A response field parsed as its syntax type; a value that does not parse is the server's error. */
+  private static <T> T parsed(String method, String field, String value, java.util.function.Function<String, T> parse) {
+    try {
+      return parse.apply(value);
+    } catch (DataModelException e) {
+      throw new XrpcException(method, 200, null, "field " + field + " is malformed: " + e.getMessage(), e);
+    }
   }
 
   private static String enc(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8); }

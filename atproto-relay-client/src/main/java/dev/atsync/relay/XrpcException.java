@@ -8,7 +8,9 @@ import java.util.Optional;
  */
 public class XrpcException extends RuntimeException {
   private static final long serialVersionUID = 1L;
+  /** HTTP status, or 0. */
   private final int status;
+  /** XRPC error name, or null. */
   private final String error;
 
   /** Creates an exception for {@code method} with the given status, error name and message. */

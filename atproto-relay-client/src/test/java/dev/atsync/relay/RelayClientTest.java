@@ -8,6 +8,8 @@ import dev.atsync.car.CarBlock;
 import dev.atsync.car.CarReader;
 import dev.atsync.car.CarWriter;
 import dev.atsync.cid.Cid;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -82,6 +84,11 @@ class RelayClientTest {
       try { Thread.sleep(2000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
       send(ex, 200, "{\"cid\":\"x\",\"rev\":\"y\"}");
     });
+    relay.createContext("/xrpc/com.atproto.sync.getRepoStatus", ex -> {
+      boolean good = ex.getRequestURI().getRawQuery().contains("did=did%3Aplc%3Aabc");
+      send(ex, 200, "{\"did\":\"did:plc:abc\",\"active\":false,\"status\":\"takendown\",\"rev\":\""
+          + (good ? "3lbf5dnwdbs2c" : "not-a-tid") + "\"}");
+    });
     relay.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     relay.start();
   }
@@ -155,9 +162,19 @@ class RelayClientTest {
 
   @Test
   void timeoutIsRetriedThenFails() {
-    XrpcException e = assertThrows(XrpcException.class, () -> client(2).getLatestCommit("did:plc:abc"));
+    XrpcException e = assertThrows(XrpcException.class, () -> client(2).getLatestCommit(Did.parse("did:plc:abc")));
     assertEquals(0, e.status());
     assertEquals(1, sleeps.size());
+  }
+
+  @Test
+  void repoStatusIsTypedAndAMalformedFieldIsTheServersError() {
+    RelayClient.RepoStatus s = client(1).getRepoStatus(Did.parse("did:plc:abc"));
+    assertEquals(new RelayClient.RepoStatus(Did.parse("did:plc:abc"), false, Optional.of("takendown"),
+        Optional.of(Tid.parse("3lbf5dnwdbs2c"))), s);
+    XrpcException e = assertThrows(XrpcException.class, () -> client(1).getRepoStatus(Did.parse("did:plc:other")));
+    assertEquals(200, e.status());
+    assertTrue(e.getMessage().contains("rev"), e.getMessage());
   }
 
   @Test
@@ -183,7 +200,7 @@ class RelayClientTest {
   @Test
   void getRepoFollowsRedirectAndStreamsBlocks() throws IOException {
     List<Cid> seen = new ArrayList<>();
-    try (CarReader r = client(1).getRepo("did:plc:abc", Optional.empty(), CarReader.Limits.DEFAULT)) {
+    try (CarReader r = client(1).getRepo(Did.parse("did:plc:abc"), Optional.empty(), CarReader.Limits.DEFAULT)) {
       assertEquals(List.of(blocks.keySet().iterator().next()), r.roots());
       for (Optional<CarBlock> b = r.next(); b.isPresent(); b = r.next()) seen.add(b.get().cid());
     }

@@ -246,7 +246,7 @@ public final class InverterMain {
         .drainTimeout(Duration.ofSeconds(5));
   }
 
-  static EventCheck check(String mode, dev.atsync.firehose.verify.KeySource keys) {
+  static EventCheck check(String mode, java.util.Optional<dev.atsync.firehose.identity.KeySource> keys) {
     dev.atsync.firehose.verify.Policy policy;
     switch (mode) {
       case "off":
@@ -263,21 +263,23 @@ public final class InverterMain {
       default:
         throw new IllegalArgumentException("--verify must be strict, indigo, lenient or off");
     }
-    return new VerifyingCheck(dev.atsync.firehose.verify.CommitVerifier.builder().withoutChainChecks()
-        .withoutSeqCheck().policy(policy).keys(keys).build());
+    dev.atsync.firehose.verify.CommitVerifier.Builder b = dev.atsync.firehose.verify.CommitVerifier.builder()
+        .withoutChainChecks().withoutSeqCheck().policy(policy);
+    return new VerifyingCheck((keys.isPresent() ? b.keys(keys.get()) : b.unauthenticated()).build());
   }
 
   /** Signing keys from did:plc / did:web resolution (cached, refreshed once on a mismatch), or none. */
-  static dev.atsync.firehose.verify.KeySource keys(Map<String, List<String>> opts) {
+  static java.util.Optional<dev.atsync.firehose.identity.KeySource> keys(Map<String, List<String>> opts) {
     String s = one(opts, "signatures");
     if (s.equals("off")) {
-      return dev.atsync.firehose.verify.KeySource.NONE;
+      return java.util.Optional.empty();
     }
     if (!s.equals("on")) {
       throw new IllegalArgumentException("--signatures must be on or off");
     }
-    return new dev.atsync.firehose.identity.CachingIdentityResolver(dev.atsync.firehose.identity.HttpIdentityResolver
-        .builder().plcDirectory(java.net.URI.create(one(opts, "plc-url"))).build());
+    return java.util.Optional.of(new dev.atsync.firehose.identity.CachingIdentityResolver(
+        dev.atsync.firehose.identity.HttpIdentityResolver.builder().plcDirectory(java.net.URI.create(one(opts, "plc-url")))
+            .build()));
   }
 
   /**

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atsync.firehose.identity.CachingIdentityResolver;
-import dev.atsync.firehose.verify.KeySource;
 import dev.atsync.inverter.EventCheck;
 import dev.atsync.inverter.Inverter;
 import dev.atsync.inverter.TestSubscriber;
@@ -31,12 +30,12 @@ class InverterMainTest {
   void signatureChecksUseTheCachingResolver() {
     Map<String, List<String>> on = InverterMain.parse(new String[] {"--signatures", "on", "--plc-url",
         "http://127.0.0.1:1"}, Map.of());
-    assertTrue(InverterMain.keys(on) instanceof CachingIdentityResolver);
-    assertEquals(KeySource.NONE, InverterMain.keys(InverterMain.parse(new String[0], Map.of())));
+    assertTrue(InverterMain.keys(on).orElseThrow() instanceof CachingIdentityResolver);
+    assertEquals(java.util.Optional.empty(), InverterMain.keys(InverterMain.parse(new String[0], Map.of())));
     assertThrows(IllegalArgumentException.class,
         () -> InverterMain.keys(InverterMain.parse(new String[] {"--signatures", "maybe"}, Map.of())));
-    assertThrows(IllegalArgumentException.class, () -> InverterMain.check("sometimes", KeySource.NONE));
-    assertEquals(EventCheck.NONE, InverterMain.check("off", KeySource.NONE));
+    assertThrows(IllegalArgumentException.class, () -> InverterMain.check("sometimes", java.util.Optional.empty()));
+    assertEquals(EventCheck.NONE, InverterMain.check("off", java.util.Optional.empty()));
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
 import dev.atsync.repo.Write;
 import dev.atsync.syntax.Tid;
+import dev.atsync.syntax.Did;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,7 @@ import java.util.TreeMap;
 
 /** Realistic blocks and repositories for the benchmarks. */
 public final class Fixtures {
-  public static final String DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+  public static final Did DID = Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz");
 
   private Fixtures() {}
 
@@ -87,7 +88,7 @@ public final class Fixtures {
   /** A signed v3 commit block. */
   public static byte[] commitBlock() {
     Repository r = Repository.create(DID, PrivateKey.generate(Curve.SECP256K1), BlockStore.inMemory());
-    r.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "3lbf5dnwdbs2c"), post())));
+    r.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + "3lbf5dnwdbs2c"), post())));
     return r.head().orElseThrow().encode();
   }
 

@@ -6,7 +6,7 @@ import dev.atsync.crypto.PrivateKey;
 import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.verify.CommitVerifier;
-import dev.atsync.firehose.verify.KeySource;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.firehose.verify.Verdict;
 import dev.atsync.inverter.Inverter;
 import dev.atsync.inverter.log.EventLog;
@@ -15,6 +15,7 @@ import dev.atsync.repo.CommitResult;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
 import dev.atsync.repo.Write;
+import dev.atsync.syntax.Did;
 import dev.atsync.syntax.TidClock;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -49,7 +50,7 @@ public final class EmbeddedPds {
   }
 
   static int run(int records, PrintStream out) throws Exception {
-    String did = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+    Did did = Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz");
     PrivateKey key = PrivateKey.generate(Curve.SECP256K1);
     Repository repo = Repository.create(did, key, BlockStore.inMemory());
     TidClock rkeys = new TidClock();
@@ -79,7 +80,7 @@ public final class EmbeddedPds {
       };
       relay.connectBlocking(10, TimeUnit.SECONDS);
       for (int i = 0; i < records; i++) {
-        CommitResult c = repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", rkeys.next().toString()),
+        CommitResult c = repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + rkeys.next().toString()),
             post("hello from the embedded PDS #" + i))));
         long seq = inverter.publish(List.of(CommitEvent.of(c, 0, Instant.now()).toFrame())).get(0);
         out.printf("published rev %s as seq %d%n", c.rev(), seq);

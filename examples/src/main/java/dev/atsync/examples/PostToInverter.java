@@ -9,6 +9,7 @@ import dev.atsync.repo.CommitResult;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
 import dev.atsync.repo.Write;
+import dev.atsync.syntax.Did;
 import dev.atsync.syntax.TidClock;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -34,13 +35,13 @@ public final class PostToInverter {
   }
 
   static int run(String baseUrl, String token, int records, PrintStream out) {
-    Repository repo = Repository.create("did:plc:ewvi7nxzyoun6zhxrhs64oiz", PrivateKey.generate(Curve.P256),
+    Repository repo = Repository.create(Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz"), PrivateKey.generate(Curve.P256),
         BlockStore.inMemory());
     TidClock rkeys = new TidClock();
     InverterClient client = InverterClient.builder().baseUrl(baseUrl).token(token).build();
     List<byte[]> frames = new ArrayList<>();
     for (int i = 0; i < records; i++) {
-      CommitResult c = repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", rkeys.next().toString()),
+      CommitResult c = repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + rkeys.next().toString()),
           EmbeddedPds.post("posted over HTTP #" + i))));
       frames.add(CommitEvent.of(c, 0, Instant.now()).toFrame().bytes());
     }

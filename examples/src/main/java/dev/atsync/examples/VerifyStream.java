@@ -96,7 +96,7 @@ public final class VerifyStream {
       usage(err);
       return 2;
     }
-    Report report = new Report(CommitVerifier.builder().policy(policy).build(), out);
+    Report report = new Report(CommitVerifier.builder().policy(policy).unauthenticated().build(), out);
     try {
       if (file != null) {
         byte[] all = Files.readAllBytes(file);
@@ -245,7 +245,7 @@ public final class VerifyStream {
           failed++;
         }
         Finding cause = v.cause().orElseThrow();
-        String repo = frame.did().orElse("-");
+        String repo = frame.did().map(Object::toString).orElse("-");
         out.printf("seq=%s repo=%s %s %s: %s%n", frame.seq().isPresent() ? frame.seq().getAsLong() : "-", repo,
             v.status(), cause.reason(), cause.message());
       }

@@ -13,6 +13,7 @@ import dev.atsync.repo.BlockStore;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
 import dev.atsync.repo.Write;
+import dev.atsync.syntax.Did;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The verify-stream command against a real inverter on 127.0.0.1 and against a capture file. */
 class VerifyStreamTest {
-  static final String DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+  static final Did DID = Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz");
 
   static List<CommitEvent> commits(int n) {
     Repository repo = Repository.create(DID, PrivateKey.generate(Curve.SECP256K1), BlockStore.inMemory());
@@ -37,7 +38,7 @@ class VerifyStreamTest {
     for (int i = 0; i < n; i++) {
       Value.Map post = new Value.Map(Map.of("$type", Value.of("app.bsky.feed.post"), "text", Value.of("post " + i),
           "createdAt", Value.of("2026-11-23T07:00:00.000Z")));
-      out.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.of("app.bsky.feed.post", "p" + i), post))),
+      out.add(CommitEvent.of(repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + "p" + i), post))),
           i + 1, Instant.now()));
     }
     return out;

@@ -9,6 +9,7 @@ import dev.atsync.cbor.DataModelException;
  */
 public final class InvalidJsonException extends DataModelException {
   private static final long serialVersionUID = 1L;
+  /** JSON path of the offending value. */
   private final String path;
 
   /**

@@ -1,7 +1,7 @@
 package dev.atsync.firehose.identity;
 
+import dev.atsync.syntax.Did;
 import dev.atsync.crypto.PublicKey;
-import dev.atsync.firehose.verify.KeySource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +24,8 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   private final Duration ttl;
   private final Duration minRefreshInterval;
   private final int maxEntries;
-  private final Map<String, Entry> cache;
-  private final Map<String, Instant> lastForced;
+  private final Map<Did, Entry> cache;
+  private final Map<Did, Instant> lastForced;
 
   /**
    * @param delegate the resolver that does the work
@@ -50,7 +50,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
       // qualified: inside this LinkedHashMap subclass a bare Entry is the inherited Map.Entry
       // (javac 17 took the record; javac 25 follows the JLS and refuses the override)
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, CachingIdentityResolver.Entry> e) {
+      protected boolean removeEldestEntry(Map.Entry<Did, CachingIdentityResolver.Entry> e) {
         return size() > CachingIdentityResolver.this.maxEntries;
       }
     };
@@ -58,7 +58,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
       private static final long serialVersionUID = 1L;
 
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Instant> e) {
+      protected boolean removeEldestEntry(Map.Entry<Did, Instant> e) {
         return size() > CachingIdentityResolver.this.maxEntries;
       }
     };
@@ -70,7 +70,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public Identity resolve(String did) throws IdentityException {
+  public Identity resolve(Did did) {
     Instant now = clock.instant();
     synchronized (cache) {
       Entry e = cache.get(did);
@@ -82,7 +82,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public Identity refresh(String did) throws IdentityException {
+  public Identity refresh(Did did) {
     Instant now = clock.instant();
     synchronized (cache) {
       lastForced.put(did, now);
@@ -90,7 +90,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
     return fetch(did, now);
   }
 
-  private Identity fetch(String did, Instant now) throws IdentityException {
+  private Identity fetch(Did did, Instant now) {
     Identity id = delegate.resolve(did);
     synchronized (cache) {
       cache.put(did, new Entry(id, now));
@@ -105,7 +105,8 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
    * @return whether the check passed with a current key
    * @throws IdentityException if the DID cannot be resolved
    */
-  public boolean verifyWithRefresh(String did, Predicate<PublicKey> check) throws IdentityException {
+  @Override
+  public boolean verifies(Did did, Predicate<PublicKey> check) {
     Identity id = resolve(did);
     if (check.test(id.signingKey())) {
       return true;
@@ -125,16 +126,7 @@ public final class CachingIdentityResolver implements IdentityResolver, KeySourc
   }
 
   @Override
-  public boolean verifies(String did, Predicate<PublicKey> check) throws Unavailable {
-    try {
-      return verifyWithRefresh(did, check);
-    } catch (IdentityException e) {
-      throw new Unavailable(e.getMessage(), e);
-    }
-  }
-
-  @Override
-  public void invalidate(String did) {
+  public void invalidate(Did did) {
     synchronized (cache) {
       cache.remove(did);
     }

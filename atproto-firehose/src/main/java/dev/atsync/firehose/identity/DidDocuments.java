@@ -1,5 +1,7 @@
 package dev.atsync.firehose.identity;
 
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atsync.crypto.Curve;
@@ -15,7 +17,7 @@ final class DidDocuments {
 
   private DidDocuments() {}
 
-  static Identity parse(String did, byte[] body) throws IdentityException {
+  static Identity parse(Did did, byte[] body) {
     JsonNode doc;
     try {
       doc = JSON.readTree(body);
@@ -26,7 +28,7 @@ final class DidDocuments {
       throw new IdentityException(Kind.MALFORMED_DOCUMENT, did, "document is not a JSON object");
     }
     JsonNode id = doc.get("id");
-    if (id == null || !id.isTextual() || !id.asText().equals(did)) {
+    if (id == null || !id.isTextual() || !id.asText().equals(did.value())) {
       throw new IdentityException(Kind.MALFORMED_DOCUMENT, did, "document id " + id + " does not match the DID");
     }
     PublicKey key = null;
@@ -47,22 +49,23 @@ final class DidDocuments {
         break;
       }
     }
-    Optional<String> handle = Optional.empty();
+    Optional<Handle> handle = Optional.empty();
     for (JsonNode aka : doc.path("alsoKnownAs")) {
       String s = aka.asText("");
       if (s.startsWith("at://") && s.length() > 5) {
-        handle = Optional.of(s.substring(5));
+        // the first at:// entry is the claimed handle; one that is not a valid handle is no handle
+        handle = Handle.isValid(s.substring(5)) ? Optional.of(Handle.parse(s.substring(5))) : Optional.empty();
         break;
       }
     }
     return new Identity(did, handle, key, pds);
   }
 
-  private static boolean isFragment(String did, String id, String fragment) {
-    return id.equals(fragment) || id.equals(did + fragment);
+  private static boolean isFragment(Did did, String id, String fragment) {
+    return id.equals(fragment) || id.equals(did.value() + fragment);
   }
 
-  private static PublicKey parseKey(String did, JsonNode vm) throws IdentityException {
+  private static PublicKey parseKey(Did did, JsonNode vm) {
     String type = vm.path("type").asText("");
     JsonNode mbNode = vm.get("publicKeyMultibase");
     if (mbNode == null || !mbNode.isTextual()) {
@@ -85,7 +88,7 @@ final class DidDocuments {
     }
   }
 
-  private static URI parseEndpoint(String did, JsonNode ep) throws IdentityException {
+  private static URI parseEndpoint(Did did, JsonNode ep) {
     try {
       URI u = new URI(ep.asText(""));
       if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null) {

@@ -1,5 +1,6 @@
 package dev.atsync.firehose.identity;
 
+import dev.atsync.syntax.Did;
 import dev.atsync.firehose.identity.IdentityException.Kind;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,24 +42,24 @@ public final class HttpIdentityResolver implements IdentityResolver {
   }
 
   @Override
-  public Identity resolve(String did) throws IdentityException {
+  public Identity resolve(Did did) {
     Objects.requireNonNull(did, "did");
-    if (did.startsWith("did:plc:")) {
-      String id = did.substring(8);
+    if (did.method().equals("plc")) {
+      String id = did.identifier();
       if (!id.matches("[a-z2-7]{24}")) {
         throw new IdentityException(Kind.UNSUPPORTED_DID, did, "malformed did:plc identifier");
       }
       String base = plcBase.toString();
       return DidDocuments.parse(did, fetch(did, URI.create((base.endsWith("/") ? base : base + "/") + did)));
     }
-    if (did.startsWith("did:web:")) {
+    if (did.method().equals("web")) {
       return DidDocuments.parse(did, fetch(did, webUri(did)));
     }
     throw new IdentityException(Kind.UNSUPPORTED_DID, did, "only did:plc and did:web are supported");
   }
 
-  URI webUri(String did) throws IdentityException {
-    String msid = did.substring(8);
+  URI webUri(Did did) {
+    String msid = did.identifier();
     if (msid.isEmpty() || msid.contains(":") || msid.length() > 253) {
       throw new IdentityException(Kind.UNSUPPORTED_DID, did, "did:web must be a bare hostname (optionally %3A port)");
     }
@@ -70,7 +71,7 @@ public final class HttpIdentityResolver implements IdentityResolver {
     return URI.create(scheme + "://" + hostPort + "/.well-known/did.json");
   }
 
-  private byte[] fetch(String did, URI uri) throws IdentityException {
+  private byte[] fetch(Did did, URI uri) {
     HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Accept", "application/did+ld+json, application/json").GET().build();
     HttpResponse<InputStream> resp;

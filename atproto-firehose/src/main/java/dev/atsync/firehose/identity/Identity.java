@@ -1,5 +1,7 @@
 package dev.atsync.firehose.identity;
 
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
 import dev.atsync.crypto.PublicKey;
 import java.net.URI;
 import java.util.Objects;
@@ -13,7 +15,7 @@ import java.util.Optional;
  * @param signingKey the current {@code #atproto} signing key
  * @param pds the {@code #atproto_pds} service endpoint, if any
  */
-public record Identity(String did, Optional<String> handle, PublicKey signingKey, Optional<URI> pds) {
+public record Identity(Did did, Optional<Handle> handle, PublicKey signingKey, Optional<URI> pds) {
   /** Validates that no component is null. */
   public Identity {
     Objects.requireNonNull(did, "did");

@@ -1,7 +1,13 @@
 package dev.atsync.firehose.identity;
 
-/** Why an identity could not be resolved: the DID, and what went wrong. */
-public class IdentityException extends Exception {
+import dev.atsync.syntax.Did;
+/**
+ * Why an identity or signing key could not be had: the DID, the {@link Kind} of failure, and what
+ * went wrong. The one exception of this package: every {@link IdentityResolver} and
+ * {@link KeySource} fails with it. Unchecked, so resolvers and key sources can be called from
+ * lambdas and streams; a caller that must go on without the identity catches it.
+ */
+public class IdentityException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** The failure category. */
@@ -16,20 +22,22 @@ public class IdentityException extends Exception {
     HTTP_ERROR
   }
 
+  /** The failure category. */
   private final Kind kind;
-  private final String did;
+  /** The DID being resolved. */
+  private final transient Did did;
 
   /**
    * @param kind the category
    * @param did the DID being resolved
    * @param message what is wrong
    */
-  public IdentityException(Kind kind, String did, String message) {
+  public IdentityException(Kind kind, Did did, String message) {
     this(kind, did, message, null);
   }
 
   /** With a cause. */
-  public IdentityException(Kind kind, String did, String message, Throwable cause) {
+  public IdentityException(Kind kind, Did did, String message, Throwable cause) {
     super(did + ": " + message, cause);
     this.kind = kind;
     this.did = did;
@@ -41,7 +49,7 @@ public class IdentityException extends Exception {
   }
 
   /** @return the DID being resolved */
-  public String did() {
+  public Did did() {
     return did;
   }
 }

@@ -1,13 +1,17 @@
 package dev.atsync.firehose.subscribe;
 
+import dev.atsync.firehose.CollectionFilter;
+import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.InfoEvent;
+import dev.atsync.firehose.InvalidFrameException;
 import dev.atsync.firehose.StreamError;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -16,16 +20,27 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.handshake.ServerHandshake;
 import org.java_websocket.protocols.Protocol;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Subscribes to a {@code com.atproto.sync.subscribeRepos} endpoint ({@code ws://} or
  * {@code wss://}) and feeds frames to a {@link FrameHandler}.
+ *
+ * <pre>{@code
+ * try (FirehoseSubscriber sub = FirehoseSubscriber.builder(URI.create("wss://bsky.network/xrpc/com.atproto.sync.subscribeRepos"))
+ *     .cursor(store.load())                       // resume after the last persisted seq
+ *     .onCursor(store::save)                      // the processed cursor, as it advances
+ *     .collections(CollectionFilter.of("app.bsky.feed.post"))
+ *     .handler(frame -> verifier.verify(frame))
+ *     .build()) {
+ *   sub.run();                                    // until closed or stopped on FutureCursor
+ * }
+ * }</pre>
  *
  * <p><b>Backpressure.</b> At most {@code maxInFlight} frames are received but not yet processed.
  * When that bound is reached, the Java-WebSocket reader thread blocks inside {@code onMessage};
@@ -34,13 +49,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Ordering.</b> Frames for one DID go to one of {@code lanes} worker threads (by DID hash)
  * and are processed in arrival order; frames without a DID use lane 0. The cursor
- * ({@link #processedSeq()}) advances to seq S only when all frames with seq <= S are done.
- * Before reconnecting the subscriber waits for in-flight frames to finish, then resumes from
- * that cursor, so nothing is skipped or processed twice; frames whose seq is not above the last
- * dispatched seq are dropped.
+ * ({@link #processedSeq()}) advances to seq S only when all frames with seq &lt;= S are done, and
+ * each advance is passed to the {@linkplain Builder#onCursor cursor callback}. Before
+ * reconnecting the subscriber waits for in-flight frames to finish, then resumes from that
+ * cursor, so nothing is skipped or processed twice; a frame whose seq is not above the last
+ * dispatched seq is dropped and reported to {@link SubscriberListener#onStaleSeq}.
+ *
+ * <p><b>Errors.</b> Connection problems, undecodable frames and handler failures go to the
+ * {@link SubscriberListener}, which logs them through SLF4J unless it overrides the method.
  */
 public final class FirehoseSubscriber implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(FirehoseSubscriber.class);
+  private static final Logger LOG = SubscriberLog.LOG;
 
   private final URI endpoint;
   private final FrameHandler handler;
@@ -50,6 +69,11 @@ public final class FirehoseSubscriber implements AutoCloseable {
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final FutureCursorPolicy futureCursorPolicy;
+  private final LongConsumer onCursor;
+  private final CollectionFilter collections;
+  private final Object cursorLock = new Object();
+  private long lastReportedCursor;
+  private final CountDownLatch terminated = new CountDownLatch(1);
   private final Semaphore inFlight;
   private final ExecutorService[] lanes;
   private final ScheduledExecutorService reconnector;
@@ -72,6 +96,9 @@ public final class FirehoseSubscriber implements AutoCloseable {
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
     this.futureCursorPolicy = b.futureCursorPolicy;
+    this.onCursor = b.onCursor;
+    this.collections = b.collections;
+    this.lastReportedCursor = Math.max(b.cursor, 0);
     this.inFlight = new Semaphore(b.maxInFlight);
     this.lanes = new ExecutorService[b.lanes];
     for (int i = 0; i < lanes.length; i++) {
@@ -90,14 +117,43 @@ public final class FirehoseSubscriber implements AutoCloseable {
     return t;
   }
 
-  /** @param endpoint the full subscribeRepos URL, e.g. {@code wss://host/xrpc/com.atproto.sync.subscribeRepos} */
+  /**
+   * Starts configuring a subscriber.
+   *
+   * @param endpoint the full subscribeRepos URL, e.g. {@code wss://host/xrpc/com.atproto.sync.subscribeRepos}
+   * @return a builder
+   * @throws IllegalArgumentException if the URL is not {@code ws://} or {@code wss://}
+   */
   public static Builder builder(URI endpoint) {
     return new Builder(endpoint);
   }
 
-  /** Starts connecting. Returns immediately. */
+  /** Starts connecting. Returns immediately; see {@link #run()} to block instead. */
   public void start() {
     reconnector.execute(this::connect);
+  }
+
+  /**
+   * Starts connecting and blocks until the subscriber stops: {@link #close()} from another thread,
+   * or a {@code FutureCursor} error under {@link FutureCursorPolicy#STOP}.
+   *
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  public void run() throws InterruptedException {
+    start();
+    terminated.await();
+  }
+
+  /**
+   * Waits for the subscriber to stop (closed, or stopped on {@code FutureCursor} with its
+   * in-flight frames processed).
+   *
+   * @param timeout the longest wait
+   * @return whether it stopped within the timeout
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private void connect() {
@@ -167,7 +223,9 @@ public final class FirehoseSubscriber implements AutoCloseable {
       return;
     }
     long seq = frame.seq().orElse(-1);
-    if (seq >= 0 && seq <= lastDispatched.get()) {
+    long last = lastDispatched.get();
+    if (seq >= 0 && seq <= last) {
+      listener.onStaleSeq(frame, last);
       return;
     }
     try {
@@ -183,16 +241,50 @@ public final class FirehoseSubscriber implements AutoCloseable {
     int lane = frame.did().map(d -> Math.floorMod(d.hashCode(), lanes.length)).orElse(0);
     lanes[lane].execute(() -> {
       try {
-        handler.handle(frame);
+        if (wanted(frame)) {
+          handler.handle(frame);
+        }
       } catch (Exception e) {
         listener.onError("handler failed on seq " + seq + ": " + e.getMessage(), e);
       } finally {
-        if (seq >= 0) {
-          watermark.completed(seq);
+        if (seq >= 0 && watermark.completed(seq) >= 0 && onCursor != null) {
+          reportCursor();
         }
         inFlight.release();
       }
     });
+  }
+
+  /**
+   * Whether the collection filter lets the frame through: only {@code #commit}s with no wanted op
+   * are skipped (decoded here, on the lane, and cached in the frame for the handler); a commit
+   * that does not decode goes to the handler, which reports it.
+   */
+  private boolean wanted(Frame frame) {
+    if (collections == null || !frame.type().filter("#commit"::equals).isPresent()) {
+      return true;
+    }
+    try {
+      return !(frame.event() instanceof CommitEvent c) || collections.matches(c);
+    } catch (InvalidFrameException e) {
+      return true;
+    }
+  }
+
+  /** Passes the processed cursor to the callback, each value once and in increasing order. */
+  private void reportCursor() {
+    synchronized (cursorLock) {
+      long p = watermark.processed();
+      if (p <= lastReportedCursor) {
+        return;
+      }
+      lastReportedCursor = p;
+      try {
+        onCursor.accept(p);
+      } catch (RuntimeException e) {
+        listener.onError("cursor callback failed on seq " + p + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   private void onStreamError(Frame frame) {
@@ -207,6 +299,11 @@ public final class FirehoseSubscriber implements AutoCloseable {
     if ("FutureCursor".equals(err.error())) {
       if (futureCursorPolicy == FutureCursorPolicy.STOP) {
         stopping = true;
+        // terminated once what was already dispatched is processed
+        reconnector.execute(() -> {
+          drain();
+          terminated.countDown();
+        });
       } else {
         live = true;
       }
@@ -235,7 +332,7 @@ public final class FirehoseSubscriber implements AutoCloseable {
     return maxInFlight - inFlight.availablePermits();
   }
 
-  /** @return the highest seq S with all frames <= S processed: the resume cursor */
+  /** @return the highest seq S with all frames &lt;= S processed: the resume cursor */
   public long processedSeq() {
     return watermark.processed();
   }
@@ -268,6 +365,8 @@ public final class FirehoseSubscriber implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      terminated.countDown();
     }
   }
 
@@ -324,6 +423,8 @@ public final class FirehoseSubscriber implements AutoCloseable {
     private Duration initialBackoff = Duration.ofMillis(500);
     private Duration maxBackoff = Duration.ofSeconds(60);
     private FutureCursorPolicy futureCursorPolicy = FutureCursorPolicy.STOP;
+    private LongConsumer onCursor;
+    private CollectionFilter collections;
 
     private Builder(URI endpoint) {
       String s = Objects.requireNonNull(endpoint).getScheme();
@@ -394,6 +495,34 @@ public final class FirehoseSubscriber implements AutoCloseable {
     /** @param p what to do on FutureCursor */
     public Builder onFutureCursor(FutureCursorPolicy p) {
       this.futureCursorPolicy = Objects.requireNonNull(p);
+      return this;
+    }
+
+    /**
+     * Calls {@code callback} with the processed cursor each time it advances (the highest seq S
+     * with every frame up to S handled), in increasing order, from a worker thread; persist it
+     * and pass it to {@link #cursor(long)} on restart to resume without gaps or repeats. Called
+     * once per advance, so throttle in the callback if storing is expensive. An exception it
+     * throws goes to {@link SubscriberListener#onError}.
+     *
+     * @param callback receives each new processed cursor
+     * @return this builder
+     */
+    public Builder onCursor(LongConsumer callback) {
+      this.onCursor = Objects.requireNonNull(callback);
+      return this;
+    }
+
+    /**
+     * Hands the handler only the {@code #commit} frames with at least one op in a wanted
+     * collection ({@link CollectionFilter#matches(CommitEvent)}); other message types all pass.
+     * Skipped frames still count as processed, so the cursor moves past them.
+     *
+     * @param filter the wanted collections
+     * @return this builder
+     */
+    public Builder collections(CollectionFilter filter) {
+      this.collections = Objects.requireNonNull(filter);
       return this;
     }
 

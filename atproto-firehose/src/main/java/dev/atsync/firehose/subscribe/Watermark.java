@@ -22,13 +22,20 @@ final class Watermark {
     done.put(seq, Boolean.FALSE);
   }
 
-  synchronized void completed(long seq) {
+  /**
+   * Marks {@code seq} done.
+   *
+   * @return the processed cursor if this completion advanced it, or -1
+   */
+  synchronized long completed(long seq) {
     done.put(seq, Boolean.TRUE);
+    long before = processed;
     while (!order.isEmpty() && Boolean.TRUE.equals(done.get(order.peekFirst()))) {
       long s = order.pollFirst();
       done.remove(s);
       processed = s;
     }
+    return processed != before ? processed : -1;
   }
 
   synchronized long processed() {

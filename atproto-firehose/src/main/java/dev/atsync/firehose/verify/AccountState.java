@@ -1,6 +1,7 @@
 package dev.atsync.firehose.verify;
 
 import dev.atsync.cid.Cid;
+import dev.atsync.syntax.Tid;
 import java.util.Objects;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Objects;
  * @param commit the commit's CID
  * @param data the commit's MST root
  */
-public record AccountState(String rev, Cid commit, Cid data) {
+public record AccountState(Tid rev, Cid commit, Cid data) {
   /** Rejects Java nulls. */
   public AccountState {
     Objects.requireNonNull(rev, "rev");

@@ -13,7 +13,12 @@ import dev.atsync.firehose.InvalidFrameException;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.SyncEvent;
 import dev.atsync.firehose.Violation;
+import dev.atsync.firehose.identity.IdentityException;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.mst.Mst;
+import dev.atsync.repo.Operation;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,8 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Per {@code #commit}: lexicon and op-shape checks; the CAR parses and every block hashes to
  * its CID; the CAR root is {@code commit}; the commit block decodes as a v3 commit whose
  * {@code did} and {@code rev} equal the message's; the rev is at most the allowed drift into the
- * future; the signature verifies with the account's current key (when a key source is
- * configured; one forced refresh before rejecting); every create and update op's record is at its
+ * future; the signature verifies with the account's current key (unless the verifier was built
+ * {@linkplain Builder#unauthenticated() unauthenticated}; one forced refresh before rejecting;
+ * {@link Verdict#signatureChecked()} says whether it ran); every create and update op's record is at its
  * path in the new tree with its block present, and that block is strict canonical DAG-CBOR;
  * deleted paths are gone; undoing the ops on the partial tree gives {@code prevData}. Per
  * account, against {@link ChainState}: a rev not after the last one is stale
@@ -86,7 +92,13 @@ public final class CommitVerifier {
     this.checkSeq = b.checkSeq;
   }
 
-  /** A builder: STRICT, in-memory chain state, no signature checks, 5 minutes of clock drift. */
+  /**
+   * A builder: STRICT, in-memory chain state, the seq check, 5 minutes of clock drift. Signature
+   * checking has no default: choose {@link Builder#keys(KeySource)} or
+   * {@link Builder#unauthenticated()}, or {@link Builder#build()} throws.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -108,7 +120,8 @@ public final class CommitVerifier {
     try {
       event = frame.event();
     } catch (InvalidFrameException e) {
-      return Verdict.of(List.of(finding(Reason.MALFORMED_FRAME, e.getMessage())));
+      Reason reason = e.kind().map(k -> reasonOf(k, e.field().orElse(""))).orElse(Reason.MALFORMED_FRAME);
+      return Verdict.of(List.of(finding(reason, e.getMessage())));
     }
     return verify(event);
   }
@@ -195,7 +208,7 @@ public final class CommitVerifier {
       }
     }
     for (Violation v : EventValidator.violations(event, limits)) {
-      out.add(finding(reasonOf(v), v.toString()));
+      out.add(finding(reasonOf(v.kind(), v.field()), v.toString()));
     }
     if (event instanceof CommitEvent c) {
       return commit(c, out);
@@ -204,7 +217,9 @@ public final class CommitVerifier {
       return sync(s, out);
     }
     if (event instanceof IdentityEvent i) {
-      keys.invalidate(i.did());
+      if (keys != null) {
+        keys.invalidate(i.did());
+      }
     } else if (event instanceof AccountEvent) {
       // account status changes (active or not, with any status or none) carry nothing to verify
       // beyond the lexicon; they do not move the chain state
@@ -231,6 +246,7 @@ public final class CommitVerifier {
     if (commit == null) {
       return new Result(Verdict.of(out), null, null);
     }
+    boolean signed = signature(commit, c.commit(), out);
     Optional<AccountState> prior = checkChain ? chain.get(c.repo()) : Optional.empty();
     // a replay or an older commit: its since and prevData say nothing about the current chain
     boolean stale = prior.isPresent() && c.rev().compareTo(prior.get().rev()) <= 0;
@@ -241,8 +257,8 @@ public final class CommitVerifier {
     } else if (prior.isPresent()) {
       AccountState p = prior.get();
       if (!c.since().equals(Optional.of(p.rev()))) {
-        out.add(finding(Reason.SINCE_MISMATCH, "since " + c.since().orElse("null") + " but the last rev was "
-            + p.rev() + ": commits were missed"));
+        out.add(finding(Reason.SINCE_MISMATCH, "since " + c.since().map(Tid::value).orElse("null")
+            + " but the last rev was " + p.rev() + ": commits were missed"));
       }
       if (c.prevData().isPresent() && !c.prevData().get().equals(p.data())) {
         out.add(finding(Reason.PREV_DATA_MISMATCH, "prevData " + c.prevData().get()
@@ -260,7 +276,7 @@ public final class CommitVerifier {
       }
     }
     opsAndInversion(c, car, commit, expectedPrev, out);
-    return new Result(Verdict.of(out), c.repo(), new AccountState(c.rev(), c.commit(), commit.data()));
+    return new Result(Verdict.of(out, signed), c.repo(), new AccountState(c.rev(), c.commit(), commit.data()));
   }
 
   private void opsAndInversion(CommitEvent c, RepoChecks.Car car, RepoChecks.SignedCommit commit,
@@ -311,8 +327,14 @@ public final class CommitVerifier {
     if (!shapesOk || expectedPrev.isEmpty()) {
       return;
     }
+    List<Operation> operations;
     try {
-      Cid previous = RepoChecks.invert(tree, c.ops());
+      operations = c.operations();
+    } catch (InvalidFrameException e) {
+      return; // every shape problem is already a finding
+    }
+    try {
+      Cid previous = RepoChecks.invert(tree, operations);
       if (!previous.equals(expectedPrev.get())) {
         out.add(finding(Reason.INVERSION_MISMATCH, "undoing the ops gives " + previous + ", not prevData "
             + expectedPrev.get()));
@@ -361,13 +383,14 @@ public final class CommitVerifier {
     if (commit == null) {
       return new Result(Verdict.of(out), null, null);
     }
+    boolean signed = signature(commit, car.root(), out);
     Optional<AccountState> prior = checkChain ? chain.get(s.did()) : Optional.empty();
     if (prior.isPresent()) {
       AccountState p = prior.get();
       int order = s.rev().compareTo(p.rev());
       if (order == 0 && car.root().equals(p.commit())) {
         // a re-announcement of the state already processed: valid, nothing moves
-        return new Result(Verdict.of(out), null, null);
+        return new Result(Verdict.of(out, signed), null, null);
       }
       if (order < 0) {
         out.add(finding(Reason.STALE_SYNC, "rev " + s.rev() + " is before the last rev " + p.rev()));
@@ -376,11 +399,11 @@ public final class CommitVerifier {
             + " is not the last commit " + p.commit()));
       }
     }
-    return new Result(Verdict.of(out), s.did(), new AccountState(s.rev(), car.root(), commit.data()));
+    return new Result(Verdict.of(out, signed), s.did(), new AccountState(s.rev(), car.root(), commit.data()));
   }
 
-  /** Decodes, matches and signature-checks the commit block; {@code null} if there is none to use. */
-  private RepoChecks.SignedCommit commitBlock(RepoChecks.Car car, Cid cid, String did, String rev, List<Finding> out) {
+  /** Decodes and matches the commit block; {@code null} if there is none to use. */
+  private RepoChecks.SignedCommit commitBlock(RepoChecks.Car car, Cid cid, Did did, Tid rev, List<Finding> out) {
     byte[] block = car.blocks().get(cid);
     if (block == null) {
       out.add(finding(Reason.BAD_COMMIT, "commit block " + cid + " is not in the CAR"));
@@ -399,31 +422,44 @@ public final class CommitVerifier {
     if (!commit.rev().equals(rev)) {
       out.add(finding(Reason.REV_MISMATCH, "commit rev " + commit.rev() + " is not the message's " + rev));
     }
-    RepoChecks.revTime(commit.rev()).ifPresent(t -> {
-      if (t.isAfter(clock.instant().plus(maxFutureDrift))) {
-        out.add(finding(Reason.REV_IN_FUTURE, "rev " + commit.rev() + " is dated " + t + ", more than "
-            + maxFutureDrift.toMinutes() + " minutes ahead"));
-      }
-    });
-    if (keys != KeySource.NONE) {
-      try {
-        if (!keys.verifies(commit.did(), key -> commit.verify(key))) {
-          out.add(finding(Reason.BAD_SIGNATURE, "signature of commit " + cid
-              + " does not verify with the current key of " + commit.did()));
-        }
-      } catch (KeySource.Unavailable e) {
-        out.add(finding(Reason.IDENTITY_UNAVAILABLE, "no signing key for " + commit.did() + ": " + e.getMessage()));
-      }
+    java.time.Instant revTime = commit.rev().instant();
+    if (revTime.isAfter(clock.instant().plus(maxFutureDrift))) {
+      out.add(finding(Reason.REV_IN_FUTURE, "rev " + commit.rev() + " is dated " + revTime + ", more than "
+          + maxFutureDrift.toMinutes() + " minutes ahead"));
     }
     return commit;
+  }
+
+  /**
+   * Checks the commit's signature with the account's current key, unless the verifier is
+   * unauthenticated.
+   *
+   * @return whether the signature was checked against a key, whatever the outcome
+   */
+  private boolean signature(RepoChecks.SignedCommit commit, Cid cid, List<Finding> out) {
+    if (keys == null) {
+      return false;
+    }
+    boolean ok;
+    try {
+      ok = keys.verifies(commit.did(), key -> commit.verify(key));
+    } catch (IdentityException e) {
+      out.add(finding(Reason.IDENTITY_UNAVAILABLE, "no signing key for " + commit.did() + ": " + e.getMessage()));
+      return false;
+    }
+    if (!ok) {
+      out.add(finding(Reason.BAD_SIGNATURE, "signature of commit " + cid + " does not verify with the current key of "
+          + commit.did()));
+    }
+    return true;
   }
 
   private Finding finding(Reason reason, String message) {
     return new Finding(reason, policy.actionFor(reason), message);
   }
 
-  private static Reason reasonOf(Violation v) {
-    switch (v.kind()) {
+  private static Reason reasonOf(Violation.Kind kind, String field) {
+    switch (kind) {
       case LIMIT:
         return Reason.OVER_LIMIT;
       case OP_SHAPE:
@@ -431,14 +467,14 @@ public final class CommitVerifier {
       case DUPLICATE_PATH:
         return Reason.DUPLICATE_PATH;
       case DEPRECATED_FLAG:
-        return v.field().equals("tooBig") ? Reason.TOO_BIG : Reason.REBASE;
+        return field.equals("tooBig") ? Reason.TOO_BIG : Reason.REBASE;
       default:
         return Reason.INVALID_SYNTAX;
     }
   }
 
   /** A verdict and the chain position it would record. */
-  private record Result(Verdict verdict, String did, AccountState state) {
+  private record Result(Verdict verdict, Did did, AccountState state) {
     void record(ChainState chain) {
       if (did != null && state != null) {
         chain.put(did, state);
@@ -450,7 +486,8 @@ public final class CommitVerifier {
   public static final class Builder {
     private Policy policy = Policy.STRICT;
     private ChainState chain = ChainState.inMemory();
-    private KeySource keys = KeySource.NONE;
+    private KeySource keys;
+    private boolean unauthenticated;
     private Duration maxFutureDrift = Duration.ofMinutes(5);
     private FrameLimits limits = FrameLimits.DEFAULT;
     private Clock clock = Clock.systemUTC();
@@ -487,9 +524,30 @@ public final class CommitVerifier {
       return this;
     }
 
-    /** Where signing keys come from; without one, signatures are not checked. */
+    /**
+     * Check every commit signature with the account's current key from {@code keys}. One of this
+     * and {@link #unauthenticated()} must be chosen.
+     *
+     * @param keys where signing keys come from, such as a {@code CachingIdentityResolver}
+     * @return this builder
+     */
     public Builder keys(KeySource keys) {
       this.keys = Objects.requireNonNull(keys);
+      this.unauthenticated = false;
+      return this;
+    }
+
+    /**
+     * Verify without checking signatures: structure, CAR, commit, ops and inversion only. For
+     * trusted sources and tests; every {@link Verdict} then says
+     * {@linkplain Verdict#signatureChecked() the signature was not checked}. One of this and
+     * {@link #keys(KeySource)} must be chosen.
+     *
+     * @return this builder
+     */
+    public Builder unauthenticated() {
+      this.keys = null;
+      this.unauthenticated = true;
       return this;
     }
 
@@ -511,8 +569,18 @@ public final class CommitVerifier {
       return this;
     }
 
-    /** Builds the verifier. */
+    /**
+     * Builds the verifier.
+     *
+     * @return the verifier
+     * @throws IllegalStateException if neither {@link #keys(KeySource)} nor
+     *     {@link #unauthenticated()} was chosen
+     */
     public CommitVerifier build() {
+      if (keys == null && !unauthenticated) {
+        throw new IllegalStateException("choose how commit signatures are checked: keys(KeySource) to verify them "
+            + "against each account's key, or unauthenticated() to skip them");
+      }
       return new CommitVerifier(this);
     }
   }

@@ -6,18 +6,15 @@ import dev.atsync.cbor.CborReader;
 import dev.atsync.cbor.DataModelException;
 import dev.atsync.cid.Cid;
 import dev.atsync.crypto.PublicKey;
-import dev.atsync.firehose.CommitOp;
 import dev.atsync.mst.BlockSource;
-import dev.atsync.mst.Inversion;
-import dev.atsync.mst.KeyChange;
 import dev.atsync.mst.MissingBlockException;
 import dev.atsync.mst.Mst;
 import dev.atsync.mst.MstException;
 import dev.atsync.repo.Commit;
+import dev.atsync.repo.Operation;
+import dev.atsync.syntax.Did;
 import dev.atsync.syntax.Tid;
 import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,11 +52,11 @@ final class RepoChecks {
 
   /** A decoded commit block. */
   record SignedCommit(Commit commit) {
-    String did() {
+    Did did() {
       return commit.did();
     }
 
-    String rev() {
+    Tid rev() {
       return commit.rev();
     }
 
@@ -113,10 +110,6 @@ final class RepoChecks {
     r.requireEnd();
   }
 
-  static Optional<Instant> revTime(String rev) {
-    return Tid.isValid(rev) ? Optional.of(Tid.parse(rev).instant()) : Optional.empty();
-  }
-
   /**
    * The commit's tree, loaded lazily from the CAR. One instance serves every op lookup and the
    * inversion, so each proof node is decoded once.
@@ -129,12 +122,8 @@ final class RepoChecks {
     return onTree(() -> tree.get(path));
   }
 
-  static Cid invert(Mst tree, List<CommitOp> ops) throws MissingBlock, Problem {
-    List<KeyChange> changes = new ArrayList<>(ops.size());
-    for (CommitOp op : ops) {
-      changes.add(new KeyChange(op.path(), op.prev(), op.cid()));
-    }
-    return onTree(() -> Inversion.undo(tree, changes).rootCid());
+  static Cid invert(Mst tree, List<Operation> ops) throws MissingBlock, Problem {
+    return onTree(() -> Operation.invert(tree, ops).rootCid());
   }
 
   /** Runs a tree operation, turning the MST module's exceptions into this check's two outcomes. */

@@ -17,8 +17,12 @@ import java.util.Optional;
  *
  * @param status the overall outcome
  * @param findings every failed check, in the order they were made
+ * @param signatureChecked whether the commit's signature was checked against the account's key
+ *     (whatever the outcome): false for a verifier built {@code unauthenticated()}, for messages
+ *     that carry no commit, when the key could not be had ({@link Reason#IDENTITY_UNAVAILABLE}),
+ *     and when the message failed before its signature could be checked
  */
-public record Verdict(Status status, List<Finding> findings) {
+public record Verdict(Status status, List<Finding> findings, boolean signatureChecked) {
   /** The overall outcome. */
   public enum Status {
     /** Pass the message on (possibly with warnings). */
@@ -40,12 +44,16 @@ public record Verdict(Status status, List<Finding> findings) {
   }
 
   static Verdict of(List<Finding> findings) {
+    return of(findings, false);
+  }
+
+  static Verdict of(List<Finding> findings, boolean signatureChecked) {
     boolean ignore = false;
     boolean discontinuity = false;
     for (Finding f : findings) {
       switch (f.action()) {
         case DROP:
-          return new Verdict(Status.INVALID, findings);
+          return new Verdict(Status.INVALID, findings, signatureChecked);
         case IGNORE:
           ignore = true;
           break;
@@ -57,7 +65,7 @@ public record Verdict(Status status, List<Finding> findings) {
       }
     }
     Status s = ignore ? Status.IGNORED : discontinuity ? Status.DISCONTINUOUS : Status.VALID;
-    return new Verdict(s, findings);
+    return new Verdict(s, findings, signatureChecked);
   }
 
   /**

@@ -7,6 +7,8 @@ import dev.atsync.crypto.Curve;
 import dev.atsync.crypto.PrivateKey;
 import dev.atsync.crypto.PublicKey;
 import dev.atsync.firehose.identity.IdentityException.Kind;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Handle;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class IdentityResolverTest {
-  static final String DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+  static final Did DID = Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz");
   final Map<String, String> docs = new ConcurrentHashMap<>();
   final Map<String, Integer> status = new ConcurrentHashMap<>();
   final AtomicInteger hits = new AtomicInteger();
@@ -62,7 +64,7 @@ class IdentityResolverTest {
     server.stop(0);
   }
 
-  static String doc(String did, PublicKey key, String type, String mb) {
+  static String doc(Did did, PublicKey key, String type, String mb) {
     return "{\"@context\":[\"https://www.w3.org/ns/did/v1\"],\"id\":\"" + did + "\","
         + "\"alsoKnownAs\":[\"at://alice.test\"],"
         + "\"verificationMethod\":[{\"id\":\"" + did + "#atproto\",\"type\":\"" + type + "\","
@@ -71,7 +73,7 @@ class IdentityResolverTest {
         + "\"serviceEndpoint\":\"https://pds.example.com\"}]}";
   }
 
-  static String doc(String did, PublicKey key) {
+  static String doc(Did did, PublicKey key) {
     return doc(did, key, "Multikey", key.didKey().substring("did:key:".length()));
   }
 
@@ -81,17 +83,17 @@ class IdentityResolverTest {
     docs.put("/" + DID, doc(DID, key));
     Identity id = http.resolve(DID);
     assertEquals(key, id.signingKey());
-    assertEquals(Optional.of("alice.test"), id.handle());
+    assertEquals(Optional.of(Handle.parse("alice.test")), id.handle());
     assertEquals(Optional.of(URI.create("https://pds.example.com")), id.pds());
   }
 
   @Test
   void resolvesDidWebWithEncodedPort() throws Exception {
     PublicKey key = PrivateKey.generate(Curve.P256).publicKey();
-    String did = "did:web:127.0.0.1%3A" + server.getAddress().getPort();
+    Did did = Did.parse("did:web:127.0.0.1%3A" + server.getAddress().getPort());
     docs.put("/.well-known/did.json", doc(did, key));
     assertEquals(key, http.resolve(did).signingKey());
-    IdentityException e = assertThrows(IdentityException.class, () -> http.resolve("did:web:example.com:user:alice"));
+    IdentityException e = assertThrows(IdentityException.class, () -> http.resolve(Did.parse("did:web:example.com:user:alice")));
     assertEquals(Kind.UNSUPPORTED_DID, e.kind());
   }
 
@@ -99,7 +101,7 @@ class IdentityResolverTest {
   void typedErrors() {
     PublicKey key = PrivateKey.generate(Curve.P256).publicKey();
     assertEquals(Kind.NOT_FOUND, assertThrows(IdentityException.class, () -> http.resolve(DID)).kind());
-    docs.put("/" + DID, doc("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", key));
+    docs.put("/" + DID, doc(Did.parse("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"), key));
     assertEquals(Kind.MALFORMED_DOCUMENT, assertThrows(IdentityException.class, () -> http.resolve(DID)).kind());
     docs.put("/" + DID, "{\"id\":");
     assertEquals(Kind.MALFORMED_DOCUMENT, assertThrows(IdentityException.class, () -> http.resolve(DID)).kind());
@@ -162,12 +164,12 @@ class IdentityResolverTest {
     byte[] msg = "commit".getBytes(StandardCharsets.UTF_8);
     byte[] sig = newKey.sign(msg);
     assertEquals(1, hits.get());
-    assertTrue(c.verifyWithRefresh(DID, k -> k.verify(msg, sig)));
+    assertTrue(c.verifies(DID, k -> k.verify(msg, sig)));
     assertEquals(2, hits.get());
     // A forged signature: at most one refresh per interval.
     byte[] forged = oldKey.sign(msg);
-    assertFalse(c.verifyWithRefresh(DID, k -> k.verify(msg, forged)));
-    assertFalse(c.verifyWithRefresh(DID, k -> k.verify(msg, forged)));
+    assertFalse(c.verifies(DID, k -> k.verify(msg, forged)));
+    assertFalse(c.verifies(DID, k -> k.verify(msg, forged)));
     assertEquals(2, hits.get(), "no refresh within the rate-limit window");
     clock.now = clock.now.plus(Duration.ofMinutes(2));
     assertFalse(c.verifies(DID, k -> k.verify(msg, forged)));

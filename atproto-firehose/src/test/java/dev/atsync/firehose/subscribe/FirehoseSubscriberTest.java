@@ -2,9 +2,16 @@ package dev.atsync.firehose.subscribe;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.atsync.cid.Cid;
+import dev.atsync.firehose.CollectionFilter;
+import dev.atsync.firehose.CommitEvent;
+import dev.atsync.firehose.CommitOp;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
 import dev.atsync.firehose.StreamError;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -29,8 +36,8 @@ class FirehoseSubscriberTest {
   static final int DIDS = 7;
 
   static Frame frame(long seq) {
-    String did = "did:plc:" + "abcdefghijklmnopqrstuvw" + (char) ('a' + (seq % DIDS));
-    return Frame.of(new IdentityEvent(seq, did, "2026-01-01T00:00:00.000Z", Optional.empty()));
+    Did did = Did.parse("did:plc:" + "abcdefghijklmnopqrstuvw" + (char) ('a' + (seq % DIDS)));
+    return Frame.of(new IdentityEvent(seq, did, Datetime.parse("2026-01-01T00:00:00.000Z"), Optional.empty()));
   }
 
   /** Test server: calls {@code onConnect(conn, cursor)} on a fresh thread per connection. */
@@ -98,7 +105,7 @@ class FirehoseSubscriberTest {
 
   /** Records per-DID sequences and all seqs; counts down when {@code last} is processed. */
   static final class Recorder implements FrameHandler {
-    final Map<String, List<Long>> perDid = new ConcurrentHashMap<>();
+    final Map<Did, List<Long>> perDid = new ConcurrentHashMap<>();
     final List<Long> all = Collections.synchronizedList(new ArrayList<>());
     final Map<String, Boolean> threads = new ConcurrentHashMap<>();
     final CountDownLatch done;
@@ -272,5 +279,104 @@ class FirehoseSubscriberTest {
     assertTrue(r.done.await(60, TimeUnit.SECONDS));
     assertTrue(maxDepth.get() <= 16, "in-flight bound respected: " + maxDepth.get());
     r.assertExactlyOnceInOrder(n);
+  }
+
+  @Test
+  void aSeqThatDoesNotIncreaseIsReportedNotDroppedSilently() throws Exception {
+    Server s = start((c, cur) -> {
+      send(c, 1, 10);
+      send(c, 5, 7); // the server repeats itself
+      send(c, 11, 12);
+    });
+    List<long[]> stale = new CopyOnWriteArrayList<>();
+    Recorder r = new Recorder(12);
+    subscriber(s, r, new SubscriberListener() {
+      @Override
+      public void onStaleSeq(Frame frame, long lastSeq) {
+        stale.add(new long[] {frame.seq().getAsLong(), lastSeq});
+      }
+    }, 0);
+    assertTrue(r.done.await(30, TimeUnit.SECONDS));
+    r.assertExactlyOnceInOrder(12);
+    assertEquals(List.of("5<=10", "6<=10", "7<=10"), stale.stream().map(x -> x[0] + "<=" + x[1]).toList());
+  }
+
+  @Test
+  void theCursorCallbackSeesEachAdvanceInOrderAndRunBlocksUntilClosed() throws Exception {
+    Server s = start((c, cur) -> send(c, cur + 1, 500));
+    List<Long> cursors = new CopyOnWriteArrayList<>();
+    Recorder r = new Recorder(500);
+    FirehoseSubscriber sub = FirehoseSubscriber.builder(s.uri()).handler(r).lanes(4).cursor(0)
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).onCursor(cursors::add).build();
+    toClose.add(sub);
+    Thread runner = new Thread(() -> {
+      try {
+        sub.run();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    runner.start();
+    assertTrue(r.done.await(30, TimeUnit.SECONDS));
+    for (int i = 0; i < 100 && (cursors.isEmpty() || cursors.get(cursors.size() - 1) < 500); i++) {
+      Thread.sleep(10);
+    }
+    assertEquals(500L, cursors.get(cursors.size() - 1));
+    for (int i = 1; i < cursors.size(); i++) {
+      assertTrue(cursors.get(i) > cursors.get(i - 1), "increasing: " + cursors);
+    }
+    assertFalse(sub.awaitTermination(Duration.ofMillis(50)), "still running");
+    assertTrue(runner.isAlive());
+    sub.close();
+    assertTrue(sub.awaitTermination(Duration.ofSeconds(5)));
+    runner.join(5000);
+    assertFalse(runner.isAlive(), "run() returned after close()");
+  }
+
+  @Test
+  void futureCursorStopEndsTheWait() throws Exception {
+    Server s = start((c, cur) -> {
+      c.send(Frame.ofError(StreamError.of("FutureCursor", "cursor in the future")).bytes());
+      c.close(1008, "FutureCursor");
+    });
+    FirehoseSubscriber sub = subscriber(s, f -> fail("no frames expected"), new SubscriberListener() {}, 99999);
+    assertTrue(sub.awaitTermination(Duration.ofSeconds(10)));
+    assertTrue(sub.isStopped());
+  }
+
+  static Frame commit(long seq, String... paths) {
+    Cid cid = Cid.ofDagCbor(new byte[] {(byte) 0xa0});
+    List<CommitOp> ops = new ArrayList<>();
+    for (String p : paths) {
+      ops.add(CommitOp.create(p, cid));
+    }
+    return new CommitEvent(seq, false, false, Did.parse("did:plc:abcdefghijklmnopqrstuvwx"), cid,
+        Tid.of(1_750_000_000_000_000L + seq, 0), Optional.empty(), new byte[0], ops, List.of(), Optional.empty(),
+        Datetime.parse("2026-01-01T00:00:00.000Z")).toFrame();
+  }
+
+  @Test
+  void aCollectionFilterSkipsCommitsWithNoWantedOpButTheCursorMovesOn() throws Exception {
+    Server s = start((c, cur) -> {
+      c.send(commit(1, "app.bsky.feed.like/a").bytes());
+      c.send(commit(2, "app.bsky.feed.post/a").bytes());
+      c.send(commit(3, "app.bsky.graph.follow/a", "app.bsky.feed.like/b").bytes());
+      c.send(frame(4).bytes()); // #identity always passes
+      c.send(commit(5, "not a path").bytes()); // malformed: the handler sees it
+      c.send(commit(6, "com.example.other/a").bytes());
+    });
+    List<Long> handled = new CopyOnWriteArrayList<>();
+    List<Long> cursors = new CopyOnWriteArrayList<>();
+    FirehoseSubscriber sub = FirehoseSubscriber.builder(s.uri()).lanes(1).cursor(0)
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
+        .collections(CollectionFilter.of("app.bsky.feed.post", "app.bsky.graph.*"))
+        .handler(f -> handled.add(f.seq().getAsLong())).onCursor(cursors::add).build();
+    toClose.add(sub);
+    sub.start();
+    for (int i = 0; i < 500 && (cursors.isEmpty() || cursors.get(cursors.size() - 1) < 6); i++) {
+      Thread.sleep(10);
+    }
+    assertEquals(List.of(2L, 3L, 4L, 5L), handled);
+    assertEquals(6L, cursors.get(cursors.size() - 1));
   }
 }

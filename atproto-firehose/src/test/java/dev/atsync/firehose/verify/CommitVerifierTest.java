@@ -16,8 +16,11 @@ import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.CommitOp;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.SyncEvent;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.repo.Commit;
 import dev.atsync.repo.Repository;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -157,6 +160,30 @@ class CommitVerifierTest {
     CommitOp first = ops.get(0);
     ops.set(0, CommitOp.create(first.path(), Cid.ofDagCbor(new byte[] {(byte) 0xa1, 0x61, 0x61, 0x01})));
     assertReason(Reason.OP_NOT_IN_TREE, corrupt(3, withOps(c, ops)));
+  }
+
+  @Test
+  void aLegacyOpShapeIsAFindingNotACrash() {
+    // an update without prev (pre-Sync v1.1): it cannot become an Operation, so it cannot be inverted
+    CommitEvent c = stream.get(4);
+    List<CommitOp> ops = new ArrayList<>(c.ops());
+    int u = -1;
+    for (int i = 0; i < ops.size(); i++) {
+      if (ops.get(i).action().equals("update")) {
+        u = i;
+      }
+    }
+    CommitOp update = ops.get(u);
+    ops.set(u, new CommitOp("update", update.path(), update.cid(), Optional.empty()));
+    CommitEvent legacy = withOps(c, ops);
+    Verdict strict = corrupt(4, legacy);
+    assertReason(Reason.BAD_OP_SHAPE, strict);
+    assertTrue(strict.findings().stream().noneMatch(f -> f.reason() == Reason.INVERSION_MISMATCH), strict.toString());
+    // the Go relay only logs it: the rest of the commit still verifies, and the frame decodes
+    Verdict compat = verdictAt(4, legacy, Policy.INDIGO_COMPAT);
+    assertEquals(Verdict.Status.VALID, compat.status(), compat.toString());
+    assertEquals(Reason.BAD_OP_SHAPE, compat.findings().get(0).reason());
+    assertEquals(legacy.ops(), ((CommitEvent) Frame.decode(legacy.toFrame().bytes()).event()).ops());
   }
 
   @Test
@@ -334,10 +361,10 @@ class CommitVerifierTest {
   @Test
   void didAndRevMismatch() {
     CommitEvent c = stream.get(3);
-    CommitEvent otherRev = new CommitEvent(c.seq(), false, false, c.repo(), c.commit(), "3zzzzzzzzzzzz".replace('z', 'a'),
+    CommitEvent otherRev = new CommitEvent(c.seq(), false, false, c.repo(), c.commit(), Tid.parse("3zzzzzzzzzzzz".replace('z', 'a')),
         c.since(), c.blocks(), c.ops(), c.blobs(), c.prevData(), c.time());
     assertReason(Reason.REV_MISMATCH, corrupt(3, otherRev));
-    CommitEvent otherDid = new CommitEvent(c.seq(), false, false, "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", c.commit(), c.rev(),
+    CommitEvent otherDid = new CommitEvent(c.seq(), false, false, Did.parse("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"), c.commit(), c.rev(),
         Optional.empty(), c.blocks(), c.ops(), c.blobs(), c.prevData(), c.time());
     assertReason(Reason.DID_MISMATCH, verifier(Policy.STRICT).verify(otherDid));
   }
@@ -393,6 +420,32 @@ class CommitVerifierTest {
     Commit commit = Commit.decode(blocks(c).get(c.commit()));
     assertEquals(Verdict.Status.VALID, v.verify(resign(c, commit, rotated)).status());
     assertEquals(1, refreshes[0]);
+  }
+
+  @Test
+  void signatureCheckingMustBeChosenAndTheVerdictSaysWhetherItRan() {
+    IllegalStateException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> CommitVerifier.builder().build());
+    assertTrue(none.getMessage().contains("keys(KeySource)") && none.getMessage().contains("unauthenticated()"),
+        none.getMessage());
+    Verdict signed = verifier(Policy.STRICT).verify(stream.get(0));
+    assertEquals(Verdict.Status.VALID, signed.status());
+    assertTrue(signed.signatureChecked());
+    Verdict unsigned = CommitVerifier.builder().unauthenticated().build().verify(stream.get(0));
+    assertEquals(Verdict.Status.VALID, unsigned.status());
+    assertEquals(false, unsigned.signatureChecked());
+    // a forged signature was checked (and failed); an unknown account's key could not be had
+    CommitEvent c = stream.get(0);
+    Commit commit = Commit.decode(blocks(c).get(c.commit()));
+    Verdict forged = verifier(Policy.STRICT).verify(resign(c, commit, PrivateKey.generate(Curve.SECP256K1)));
+    assertReason(Reason.BAD_SIGNATURE, forged);
+    assertTrue(forged.signatureChecked());
+    Verdict unknown = CommitVerifier.builder().keys(KeySource.of(Map.of())).build().verify(c);
+    assertReason(Reason.IDENTITY_UNAVAILABLE, unknown);
+    assertEquals(false, unknown.signatureChecked());
+    // a later keys() or unauthenticated() replaces the earlier choice
+    assertTrue(CommitVerifier.builder().unauthenticated().keys(KeySource.of(Map.of(Streams.DID, Streams.KEY.publicKey())))
+        .build().verify(c).signatureChecked());
   }
 
   @Test

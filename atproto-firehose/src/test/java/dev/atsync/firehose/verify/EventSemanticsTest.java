@@ -12,9 +12,11 @@ import dev.atsync.crypto.PrivateKey;
 import dev.atsync.firehose.AccountEvent;
 import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.CommitOp;
+import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.IdentityEvent;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.SyncEvent;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.mst.BlockSource;
 import dev.atsync.mst.Mst;
 import dev.atsync.repo.Commit;
@@ -22,6 +24,8 @@ import dev.atsync.repo.CommitResult;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
 import dev.atsync.repo.Write;
+import dev.atsync.syntax.Datetime;
+import dev.atsync.syntax.Handle;
 import dev.atsync.syntax.Tid;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -40,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * status changes) and of stale, repeated and non-canonical messages, per policy.
  */
 class EventSemanticsTest {
-  static final String TIME = "2026-11-23T07:00:00.000Z";
+  static final Datetime TIME = Datetime.parse("2026-11-23T07:00:00.000Z");
   static final String POST = "app.bsky.feed.post";
 
   static CommitVerifier verifier(Policy policy) {
@@ -52,7 +56,24 @@ class EventSemanticsTest {
   }
 
   static IdentityEvent identity(long seq, String handle) {
-    return new IdentityEvent(seq, Streams.DID, TIME, Optional.ofNullable(handle));
+    return new IdentityEvent(seq, Streams.DID, TIME, Optional.ofNullable(handle).map(Handle::parse));
+  }
+
+  /** An {@code #identity} frame whose {@code did} is any text, built through the generic model. */
+  static Frame identityFrame(long seq, String did) {
+    dev.atsync.cbor.CborWriter header = new dev.atsync.cbor.CborWriter();
+    header.writeMapHeader(2);
+    header.writeKey("t");
+    header.writeText("#identity");
+    header.writeKey("op");
+    header.writeLong(1);
+    byte[] body = dev.atsync.cbor.DagCbor.encode(new dev.atsync.cbor.Value.Map(Map.of("did",
+        dev.atsync.cbor.Value.of(did), "seq", dev.atsync.cbor.Value.of(seq), "time",
+        dev.atsync.cbor.Value.of(TIME.value()))));
+    byte[] h = header.toByteArray();
+    byte[] f = java.util.Arrays.copyOf(h, h.length + body.length);
+    System.arraycopy(body, 0, f, h.length, body.length);
+    return Frame.decode(f);
   }
 
   static AccountEvent account(long seq, boolean active, String status) {
@@ -68,7 +89,7 @@ class EventSemanticsTest {
   }
 
   static Write post(String rkey) {
-    return Write.create(RepoPath.of(POST, rkey), Streams.post(rkey));
+    return Write.create(RepoPath.parse(POST + "/" + rkey), Streams.post(rkey));
   }
 
   static Commit commitOf(CommitEvent c) {
@@ -170,7 +191,7 @@ class EventSemanticsTest {
           assertStatus(Verdict.Status.IGNORED, Reason.STALE_SYNC, Action.IGNORE, s);
           assertFalse(s.accepted());
           assertEquals(Reason.STALE_SYNC, s.cause().orElseThrow().reason());
-          assertTrue(s.cause().get().message().contains(old.rev()), s.toString());
+          assertTrue(s.cause().get().message().contains(old.rev().value()), s.toString());
           assertEquals(before, state(v), "an ignored #sync does not move the chain");
           // the live chain goes on
           assertClean(v.verify(stream.get(4).withSeq(51)), "next commit");
@@ -306,8 +327,9 @@ class EventSemanticsTest {
   void anInvalidMessageDoesNotAdvanceTheSeqAndCheckDoesNotEither() {
     CommitVerifier v = verifier(Policy.STRICT);
     assertClean(v.verify(identity(5, null)), "seq 5");
-    Verdict bad = v.verify(new IdentityEvent(1000, "not a did", TIME, Optional.empty()));
+    Verdict bad = v.verify(identityFrame(1000, "not a did"));
     assertEquals(Verdict.Status.INVALID, bad.status());
+    assertEquals(Reason.INVALID_SYNTAX, bad.cause().orElseThrow().reason(), bad.toString());
     assertEquals(5, v.lastSeq().getAsLong());
     assertClean(v.check(identity(6, null)), "check");
     assertEquals(5, v.lastSeq().getAsLong());
@@ -399,7 +421,7 @@ class EventSemanticsTest {
     Cid goodCid = Cid.ofDagCbor(good);
     Cid badCid = Cid.ofDagCbor(bad);
     Mst tree = Mst.empty(BlockSource.EMPTY).put(POST + "/a", goodCid).put(POST + "/b", badCid);
-    String rev = Tid.of(Instant.now().toEpochMilli() * 1000, 0).toString();
+    Tid rev = Tid.of(Instant.now().toEpochMilli() * 1000, 0);
     Commit commit = Commit.unsigned(Streams.DID, tree.rootCid(), rev).sign(Streams.KEY);
     Map<Cid, byte[]> blocks = new LinkedHashMap<>();
     blocks.put(commit.cid(), commit.encode());

@@ -9,6 +9,7 @@ import dev.atsync.repo.CommitResult;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.repo.Repository;
 import dev.atsync.repo.Write;
+import dev.atsync.syntax.Did;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.Map;
 
 /** Valid generated streams: a real repository producing Sync v1.1 commits. */
 final class Streams {
-  static final String DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+  static final Did DID = Did.parse("did:plc:ewvi7nxzyoun6zhxrhs64oiz");
   static final PrivateKey KEY = PrivateKey.generate(Curve.SECP256K1);
 
   private Streams() {}
@@ -34,18 +35,18 @@ final class Streams {
     for (int from = 0; from < size; from += 100) {
       List<Write> initial = new ArrayList<>();
       for (int i = from; i < Math.min(size, from + 100); i++) {
-        initial.add(Write.create(RepoPath.of("app.bsky.feed.post", "init" + i), post("p" + i)));
+        initial.add(Write.create(RepoPath.parse("app.bsky.feed.post/" + "init" + i), post("p" + i)));
       }
       out.add(CommitEvent.of(repo.apply(initial), seq++, Instant.now()));
     }
     for (int c = 0; c < commits; c++) {
       List<Write> w = new ArrayList<>();
-      w.add(Write.create(RepoPath.of("app.bsky.feed.post", "c" + c), post("new " + c)));
+      w.add(Write.create(RepoPath.parse("app.bsky.feed.post/" + "c" + c), post("new " + c)));
       if (size > c) {
-        w.add(Write.update(RepoPath.of("app.bsky.feed.post", "init" + c), post("edited " + c)));
+        w.add(Write.update(RepoPath.parse("app.bsky.feed.post/" + "init" + c), post("edited " + c)));
       }
       if (size > c + 100) {
-        w.add(Write.delete(RepoPath.of("app.bsky.feed.post", "init" + (c + 100))));
+        w.add(Write.delete(RepoPath.parse("app.bsky.feed.post/" + "init" + (c + 100))));
       }
       CommitResult r = repo.apply(w);
       out.add(CommitEvent.of(r, seq++, Instant.now()));

@@ -152,11 +152,10 @@ public final class IngestPipeline {
         throw reject(IngestError.INVALID_FRAME, "frame has no integer seq to replace", i);
       }
       check.check(i, f, event);
-      // the lexicon checks above passed, so the DID and the revs parse
-      Did did = Did.parse(f.did().orElseThrow());
-      Optional<Tid> rev = f.rev().filter(r -> type.equals("#commit") || type.equals("#sync")).map(Tid::parse);
+      Did did = f.did().orElseThrow();
+      Optional<Tid> rev = f.rev().filter(r -> type.equals("#commit") || type.equals("#sync"));
       if (event instanceof CommitEvent c && c.since().isPresent() && !firstSince.containsKey(did)) {
-        firstSince.put(did, Tid.parse(c.since().get()));
+        firstSince.put(did, c.since().get());
       } else if (rev.isPresent()) {
         firstSince.putIfAbsent(did, null); // a later commit of this account chains to this event
       }

@@ -1,6 +1,5 @@
 package dev.atsync.inverter.internal;
 
-import dev.atsync.cid.Cid;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -42,6 +41,10 @@ public final class TokenSet {
   }
 
   private static byte[] digest(String token) {
-    return Cid.sha256().digest(token.getBytes(StandardCharsets.UTF_8));
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JRE has SHA-256", e);
+    }
   }
 }

@@ -7,7 +7,7 @@ import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.firehose.verify.CommitVerifier;
-import dev.atsync.firehose.verify.KeySource;
+import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.firehose.verify.Verdict;
 import dev.atsync.repo.BlockStore;
 import dev.atsync.repo.RepoPath;
@@ -65,7 +65,7 @@ public class FirehoseBenchmark {
       List<Write> w = new ArrayList<>();
       int n = 1 + c % 5;
       for (int i = 0; i < n; i++) {
-        w.add(Write.create(RepoPath.of(i % 2 == 0 ? "app.bsky.feed.post" : "app.bsky.feed.like", "n" + c + "x" + i),
+        w.add(Write.create(RepoPath.parse((i % 2 == 0 ? "app.bsky.feed.post" : "app.bsky.feed.like") + "/n" + c + "x" + i),
             i % 2 == 0 ? Fixtures.post() : Fixtures.like()));
       }
       if (c % 7 == 0) {

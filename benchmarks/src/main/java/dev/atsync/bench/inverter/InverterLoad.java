@@ -10,8 +10,8 @@ import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.Retention;
 import dev.atsync.inverter.log.sqlite.SqliteEventStore;
+import dev.atsync.syntax.Datetime;
 import dev.atsync.syntax.Did;
-import dev.atsync.syntax.Tid;
 import dev.atsync.syntax.Tid;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -46,11 +46,11 @@ public final class InverterLoad {
   private InverterLoad() {}
 
   static Frame frame(String did, int size) {
-    String rev = Tid.of(CLOCK.incrementAndGet(), 0).toString();
+    Tid rev = Tid.of(CLOCK.incrementAndGet(), 0);
     Cid c = Cid.ofDagCbor((did + rev).getBytes(StandardCharsets.UTF_8));
-    return new CommitEvent(0, false, false, did, c, rev, Optional.empty(), new byte[size], List.of(
-        CommitOp.create("app.bsky.feed.post/" + rev, c)), List.of(), Optional.empty(), "2026-11-23T07:00:00.000Z")
-        .toFrame();
+    return new CommitEvent(0, false, false, Did.parse(did), c, rev, Optional.empty(), new byte[size], List.of(
+        CommitOp.create("app.bsky.feed.post/" + rev, c)), List.of(), Optional.empty(),
+        Datetime.parse("2026-11-23T07:00:00.000Z")).toFrame();
   }
 
   /** A distinct did:plc for every {@code i}: its 24-character identifier is {@code i} in base32. */
@@ -83,7 +83,7 @@ public final class InverterLoad {
   }
 
   static LogEvent commit(String did, Frame f) {
-    return new LogEvent(Did.parse(did), f.rev().map(Tid::parse), "#commit", f.bytes());
+    return new LogEvent(Did.parse(did), f.rev(), "#commit", f.bytes());
   }
 
   /** Single-event appends from 1, 4 and 16 threads for 5 s each: group commit at work. */

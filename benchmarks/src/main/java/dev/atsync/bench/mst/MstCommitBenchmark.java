@@ -4,8 +4,7 @@ import dev.atsync.cid.Cid;
 import dev.atsync.mst.BlockSource;
 import dev.atsync.mst.Mst;
 import dev.atsync.mst.MstDiff;
-import dev.atsync.repo.CommitInversion;
-import dev.atsync.repo.RepoOp;
+import dev.atsync.repo.Operation;
 import dev.atsync.repo.RepoPath;
 import dev.atsync.syntax.Tid;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +76,7 @@ public class MstCommitBenchmark {
     @Param({"1", "10", "200"})
     int ops;
 
-    List<RepoOp> repoOps;
+    List<Operation> repoOps;
     Mst after;
     Cid afterRoot;
     Map<Cid, byte[]> proof;
@@ -92,15 +91,15 @@ public class MstCommitBenchmark {
         String k;
         if (i % 3 == 0) {
           k = key(100_000 + i);
-          repoOps.add(new RepoOp(RepoOp.Action.CREATE, RepoPath.parse(k), Optional.of(record(-1 - i)), Optional.empty()));
+          repoOps.add(Operation.create(RepoPath.parse(k), record(-1 - i)));
         } else {
           do {
             k = existing.get(rnd.nextInt(existing.size()));
           } while (!used.add(k));
           Optional<Cid> old = Optional.of(repo.entries.get(k));
           repoOps.add(i % 3 == 1
-              ? new RepoOp(RepoOp.Action.UPDATE, RepoPath.parse(k), Optional.of(record(-1 - i)), old)
-              : new RepoOp(RepoOp.Action.DELETE, RepoPath.parse(k), Optional.empty(), old));
+              ? new Operation(RepoPath.parse(k), Optional.of(record(-1 - i)), old)
+              : new Operation(RepoPath.parse(k), Optional.empty(), old));
         }
       }
       after = apply(repo.tree, repoOps);
@@ -109,18 +108,18 @@ public class MstCommitBenchmark {
     }
   }
 
-  static Mst apply(Mst tree, List<RepoOp> ops) {
+  static Mst apply(Mst tree, List<Operation> ops) {
     Mst t = tree;
-    for (RepoOp op : ops) {
+    for (Operation op : ops) {
       t = op.cid().isPresent() ? t.put(op.path().toString(), op.cid().get()) : t.delete(op.path().toString());
     }
     return t;
   }
 
-  static Map<Cid, byte[]> prove(Mst after, Map<Cid, byte[]> known, List<RepoOp> ops) {
+  static Map<Cid, byte[]> prove(Mst after, Map<Cid, byte[]> known, List<Operation> ops) {
     Map<Cid, byte[]> p = new HashMap<>(after.newBlocks(known::containsKey));
     List<String> paths = new ArrayList<>(ops.size());
-    for (RepoOp op : ops) {
+    for (Operation op : ops) {
       paths.add(op.path().toString());
     }
     p.putAll(after.proofNodes(paths));
@@ -155,7 +154,7 @@ public class MstCommitBenchmark {
   /** A relay's check: invert the commit from its proof blocks alone (fresh partial tree each time). */
   @Benchmark
   public Cid inversion(Commit c) {
-    return CommitInversion.invert(c.afterRoot, BlockSource.of(c.proof), c.repoOps);
+    return Operation.invert(Mst.load(c.afterRoot, BlockSource.of(c.proof)), c.repoOps).rootCid();
   }
 
   /** Diff of the tree before and after the commit. */

@@ -1,0 +1,19 @@
+/**
+ * The embeddable firehose inverter: ingest (posted, in-process or pulled from upstreams), the
+ * event log over a store (in memory, SQLite, NATS JetStream), and the {@code subscribeRepos}
+ * fan-out. The JetStream client ({@code io.nats.jnats}) is optional: needed only by
+ * {@code dev.atsync.inverter.log.jetstream}. The SQLite JDBC driver is found at run time.
+ */
+module dev.atsync.inverter {
+  requires transitive dev.atsync.firehose;
+  requires java.sql;
+  requires jdk.httpserver;
+  requires org.java_websocket;
+  requires org.slf4j;
+  requires static io.nats.jnats;
+
+  exports dev.atsync.inverter;
+  exports dev.atsync.inverter.log;
+  exports dev.atsync.inverter.log.jetstream;
+  exports dev.atsync.inverter.log.sqlite;
+}
