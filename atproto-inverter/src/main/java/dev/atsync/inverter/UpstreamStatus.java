@@ -17,7 +17,8 @@ import java.util.OptionalLong;
  * @param refused events refused (invalid, or stale: older than what was already stored)
  * @param reconnects connections lost and retried
  * @param cursorResets times its cursor was given up on: {@code FutureCursor} (the upstream restarted
- *     with a lower counter) or its seq going backwards; it was then followed live
+ *     with a lower counter) or its seq going backwards; it was then followed from the start of its
+ *     new sequence
  * @param queued frames received but not yet stored
  * @param lastEventAgeMillis how long ago the last event was taken, if any
  */

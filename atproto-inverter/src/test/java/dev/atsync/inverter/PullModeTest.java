@@ -128,4 +128,24 @@ class PullModeTest {
     await(() -> inverter.upstreams().get(0).refused() == 1, "the late commit refused as stale");
     assertEquals(3, log.lastSeq(), "the late commit is not stored after the one that built on it");
   }
+
+  @Test
+  void anUpstreamThatRestartedWithANewCounterIsFollowedFromItsNewStart() throws Exception {
+    TestPdsInstance pds = later(new TestPdsInstance(1000));
+    Inverter inverter = follow(Duration.ofSeconds(3), pds);
+    for (int i = 0; i < 5; i++) {
+      pds.emit(TestEvents.identity(TestEvents.did(800 + i)).event());
+    }
+    await(() -> log.lastSeq() >= 5, "five events");
+    assertEquals(java.util.OptionalLong.of(1004), inverter.upstreams().get(0).cursor());
+    // the PDS's sequencer starts over (a new database): its seqs are now below the cursor
+    pds.restartWithNewCounter(1);
+    for (int i = 0; i < 3; i++) {
+      pds.emit(TestEvents.identity(TestEvents.did(900 + i)).event());
+    }
+    await(() -> log.lastSeq() >= 8, "the three events after the restart");
+    assertTrue(inverter.upstreams().get(0).cursorResets() >= 1, inverter.upstreams().toString());
+    await(() -> inverter.upstreams().get(0).cursor().orElse(-1) == 3, "the cursor in the new sequence");
+    assertEquals(java.util.OptionalLong.of(3), log.upstreamCursor(pds.endpoint() + "/xrpc/com.atproto.sync.subscribeRepos"));
+  }
 }

@@ -83,6 +83,10 @@ public final class FirehoseSubscriber implements AutoCloseable {
   private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong lastDispatched;
   private volatile boolean live;
+  /** Set when the server answered FutureCursor and is followed live: its first frame re-bases the cursor. */
+  private volatile boolean rebase;
+  /** Set when the server answered FutureCursor under {@link FutureCursorPolicy#FROM_START}. */
+  private volatile boolean fromStart;
   private volatile boolean stopping;
   private volatile Client current;
   private int failures;
@@ -160,7 +164,7 @@ public final class FirehoseSubscriber implements AutoCloseable {
     if (stopping) {
       return;
     }
-    long cursor = live ? -1 : watermark.processed();
+    long cursor = live ? -1 : fromStart ? 0 : watermark.processed();
     String sep = endpoint.getRawQuery() == null ? "?" : "&";
     URI uri = cursor < 0 ? endpoint : URI.create(endpoint + sep + "cursor=" + cursor);
     Client c = new Client(uri, cursor);
@@ -223,6 +227,9 @@ public final class FirehoseSubscriber implements AutoCloseable {
       return;
     }
     long seq = frame.seq().orElse(-1);
+    if (seq >= 0 && (live || fromStart)) {
+      startFrom(seq);
+    }
     long last = lastDispatched.get();
     if (seq >= 0 && seq <= last) {
       listener.onStaleSeq(frame, last);
@@ -253,6 +260,28 @@ public final class FirehoseSubscriber implements AutoCloseable {
         inFlight.release();
       }
     });
+  }
+
+  /**
+   * The first frame of a live connection, or of the reconnection from the start after
+   * {@code FutureCursor}: from now on a reconnect resumes after the processed cursor instead of
+   * going live (or to the start) again. After {@code FutureCursor} the server's sequence is not
+   * ours (it restarted with a lower counter): the cursor starts over just before this frame. Runs on the reader thread, with nothing in flight
+   * (a reconnect waits for that).
+   */
+  private void startFrom(long seq) {
+    live = false;
+    fromStart = false;
+    if (rebase) {
+      rebase = false;
+      long last = lastDispatched.getAndSet(seq - 1);
+      watermark.reset(seq - 1);
+      synchronized (cursorLock) {
+        lastReportedCursor = seq - 1;
+      }
+      LOG.info("{}: the server's sequence restarted (FutureCursor for {}); following it from seq {}", endpoint,
+          last, seq);
+    }
   }
 
   /**
@@ -305,7 +334,9 @@ public final class FirehoseSubscriber implements AutoCloseable {
           terminated.countDown();
         });
       } else {
-        live = true;
+        live = futureCursorPolicy == FutureCursorPolicy.GO_LIVE;
+        fromStart = futureCursorPolicy == FutureCursorPolicy.FROM_START;
+        rebase = true;
       }
     }
     // The server closes after an error frame; ConsumerTooSlow and others reconnect from the

@@ -38,6 +38,16 @@ final class Watermark {
     return processed != before ? processed : -1;
   }
 
+  /**
+   * Starts over at {@code start}: the server's sequence changed (it answered {@code FutureCursor}
+   * and was followed live). Only called when nothing is in flight.
+   */
+  synchronized void reset(long start) {
+    order.clear();
+    done.clear();
+    processed = start;
+  }
+
   synchronized long processed() {
     return processed;
   }

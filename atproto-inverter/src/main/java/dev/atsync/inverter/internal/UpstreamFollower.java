@@ -85,7 +85,7 @@ public final class UpstreamFollower implements AutoCloseable {
         .cursor(cursor.orElse(0))
         .lanes(1) // one upstream's events in its order: the chain of each account, and the cursor
         .backoff(backoff, Duration.ofMinutes(1))
-        .onFutureCursor(FutureCursorPolicy.GO_LIVE)
+        .onFutureCursor(FutureCursorPolicy.FROM_START)
         .handler(this::take)
         .listener(new Listener())
         .build();
@@ -165,8 +165,8 @@ public final class UpstreamFollower implements AutoCloseable {
     public void onStreamError(StreamError error) {
       if ("FutureCursor".equals(error.error())) {
         cursorResets.increment();
-        LOG.warn("upstream {} answered FutureCursor for seq {} (restarted with a lower counter?); following it live",
-            name, lastSeq.get());
+        LOG.warn("upstream {} answered FutureCursor for seq {} (restarted with a lower counter?); following it from the"
+            + " start of its new sequence", name, lastSeq.get());
         lastSeq.set(-1);
       } else {
         LOG.warn("upstream {} sent error {}: {}", name, error.error(), error.message().orElse(""));
