@@ -124,8 +124,9 @@ public final class IngestPipeline {
       d.put(IngestProtocol.CURRENT_REV, e.currentRev().toString());
       throw count(new IngestException(IngestError.STALE_REV, e.getMessage(), d, e));
     } catch (RuntimeException e) {
-      // the log could not store the batch, and stored none of it: the poster retries
-      LOG.warn("ingest of {} events failed, answered Unavailable: {}", events.size(), e.toString());
+      // the log could not store the batch, and stored none of it: the poster retries. The store
+      // logs its own state changes once; a line per refused request would flood the log
+      LOG.debug("ingest of {} events failed, answered Unavailable: {}", events.size(), e.toString());
       throw count(new IngestException(IngestError.UNAVAILABLE, "events could not be stored; retry", Map.of(), e));
     }
     accepted.add(events.size() - r.duplicates());
