@@ -197,7 +197,7 @@ public final class Fanout implements AutoCloseable {
       while (true) {
         List<LoggedEvent> batch = log.readAfter(tailSeq, LOG_READ_BATCH);
         for (LoggedEvent e : batch) {
-          recent.add(e.seq(), RecentFrames.outgoing(e));
+          recent.add(e.seq(), outgoing(e));
           tailSeq = e.seq();
         }
         if (batch.size() < LOG_READ_BATCH) {
@@ -339,7 +339,7 @@ public final class Fanout implements AutoCloseable {
           full = true;
           break;
         }
-        byte[] out = RecentFrames.outgoing(e);
+        byte[] out = outgoing(e);
         int len = out.length;
         if (!backfillBudget.tryReserve(len)) {
           full = true;
@@ -377,6 +377,20 @@ public final class Fanout implements AutoCloseable {
     } catch (Error e) {
       health.fatal("backfill", e);
       throw e;
+    }
+  }
+
+  /**
+   * The outgoing bytes of a stored event. Every stored frame was checked at ingest, so one that
+   * no longer decodes was damaged in storage: that is corruption, whatever the store says.
+   */
+  private byte[] outgoing(LoggedEvent e) {
+    try {
+      return RecentFrames.outgoing(e);
+    } catch (RuntimeException x) {
+      String what = "stored event seq " + e.seq() + " is not a frame any more: " + x.getMessage();
+      health.corrupt(what);
+      throw new CorruptLogException(what, x);
     }
   }
 

@@ -56,6 +56,7 @@ public final class Health implements AutoCloseable {
   private final Consumer<Throwable> onFatal;
   private final List<Worker> workers = new ArrayList<>();
   private final AtomicReference<String> fatal = new AtomicReference<>();
+  private final AtomicReference<String> corruption = new AtomicReference<>();
   private final ScheduledExecutorService watcher;
   private final LongSupplier subscribers;
   private volatile boolean stopping;
@@ -108,6 +109,17 @@ public final class Health implements AutoCloseable {
     return t instanceof Error;
   }
 
+  /**
+   * Stored data turned out damaged where the store itself could not tell (a stored frame that
+   * no longer decodes): not ready from now on; logged once.
+   */
+  public void corrupt(String what) {
+    if (corruption.compareAndSet(null, what)) {
+      LOG.error("the event log holds damaged data ({}): the damaged range cannot be served; restore the log from"
+          + " a copy (see the inverter README, \"Corruption\")", what);
+    }
+  }
+
   /** Marks the start of shutdown: not ready from now on. */
   public void stopping() {
     stopping = true;
@@ -146,6 +158,10 @@ public final class Health implements AutoCloseable {
     EventStore.Status s = log.status();
     if (!s.ok()) {
       return "event log " + s.condition().name().toLowerCase(java.util.Locale.ROOT) + ": " + s.detail();
+    }
+    String c = corruption.get();
+    if (c != null) {
+      return "event log corrupt: " + c;
     }
     return null;
   }
