@@ -77,7 +77,7 @@ public final class Inverter implements AutoCloseable {
     this.log = Objects.requireNonNull(b.log, "log");
     this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, metrics);
     SubscriberSettings s = new SubscriberSettings(b.maxSubscribers, b.futureCursorLive, b.maxQueuedBytes,
-        b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames);
+        b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames, b.recentBytes);
     Fanout[] f = new Fanout[1];
     this.health = new Health(log, b.onFatal, () -> f[0] == null ? 0 : f[0].size());
     this.fanout = new Fanout(log, s, metrics, health, limits.maxBackfillBytesInFlight(), BACKFILL_THREADS);
@@ -262,13 +262,14 @@ public final class Inverter implements AutoCloseable {
     private Duration pingInterval = Duration.ofSeconds(30);
     private Duration drainTimeout = Duration.ofSeconds(5);
     private int recentFrames = 10_000;
+    private long recentBytes = 32L * 1024 * 1024;
     private int maxHeaderBytes = 8 * 1024;
     private Duration headerTimeout = Duration.ofSeconds(10);
     private Duration bodyTimeout = Duration.ofSeconds(30);
     private Duration idleTimeout = Duration.ofSeconds(60);
     private int maxIngestConnections = 256;
     private int maxPublicConnections;
-    private long maxIngestBytesInFlight = 64L * 1024 * 1024;
+    private long maxIngestBytesInFlight = 32L * 1024 * 1024;
     private long maxHandshakeBytesInFlight = 4L * 1024 * 1024;
     private long maxBackfillBytesInFlight = 64L * 1024 * 1024;
     private Consumer<Throwable> onFatal = Health.HALT;
@@ -396,6 +397,12 @@ public final class Inverter implements AutoCloseable {
       return this;
     }
 
+    /** The most bytes the events kept in memory for live subscribers may hold (default 32 MiB). */
+    public Builder recentBytes(long bytes) {
+      this.recentBytes = positive(bytes);
+      return this;
+    }
+
     /**
      * Longest request line, and most bytes of request headers, on either listener (default 8 KiB);
      * longer is answered 414 or 431 and the connection closed.
@@ -444,8 +451,10 @@ public final class Inverter implements AutoCloseable {
 
     /**
      * Most bytes of request bodies the ingest listener holds at once, being received, decoded or
-     * stored (default 64 MiB, at least {@code maxBodyBytes}). A post that does not fit waits for
-     * room, up to the body timeout, then is answered 503.
+     * stored (default 32 MiB, at least {@code maxBodyBytes}). A post that does not fit waits for
+     * room, up to the body timeout, then is answered 503. The heap the ingest path needs is a
+     * multiple of this (decoded frames, the events handed to the log: about 6x in the worst case,
+     * bodies of 2 MB frames), not of what peers send.
      */
     public Builder maxIngestBytesInFlight(long bytes) {
       this.maxIngestBytesInFlight = positive(bytes);

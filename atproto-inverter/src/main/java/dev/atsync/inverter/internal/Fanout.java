@@ -78,7 +78,7 @@ public final class Fanout implements AutoCloseable {
     this.log = log;
     this.settings = settings;
     this.health = health;
-    this.recent = new RecentFrames(settings.recentFrames());
+    this.recent = new RecentFrames(settings.recentFrames(), settings.recentBytes());
     this.backfillBudget = new ByteBudget("backfill frames", backfillBytes);
     this.thread = new Thread(this::run, "atsync-fanout");
     this.thread.setDaemon(true);

@@ -59,16 +59,22 @@ public final class IngestPipeline {
 
   /** Decodes a request body of concatenated frames and ingests them. */
   public List<Long> ingest(byte[] body) {
+    return ingest(decode(body));
+  }
+
+  /**
+   * The frames of a request body (each a copy: the caller may drop the body before ingesting
+   * them, so a large body is not held twice).
+   */
+  public List<Frame> decode(byte[] body) {
     if (body.length == 0) {
       throw reject(IngestError.INVALID_FRAME, "request body is empty; expected one or more event-stream frames", -1);
     }
-    List<Frame> frames;
     try {
-      frames = Frame.decodeAll(body, limits, maxFramesPerBatch);
+      return Frame.decodeAll(body, limits, maxFramesPerBatch);
     } catch (InvalidFrameException e) {
       throw rejectFrame(e, e.frameIndex());
     }
-    return ingest(frames);
   }
 
   /** Checks and appends already-decoded frames; the seqs come back in input order. */

@@ -473,20 +473,27 @@ public final class IngestServer implements AutoCloseable {
       ctx.channel().config().setAutoRead(false);
       long hold = reserved;
       reserved = 0;
+      byte[][] body = {b};
       try {
-        workers.execute(() -> store(ctx, b, hold));
+        workers.execute(() -> store(ctx, body, hold));
       } catch (java.util.concurrent.RejectedExecutionException e) {
         budget.release(hold);
         answer(ctx, IngestError.SHUTTING_DOWN, "the inverter is shutting down; retry on another node");
       }
     }
 
-    /** On an ingest thread: decode, check, store; then answer on the connection's event loop. */
-    private void store(ChannelHandlerContext ctx, byte[] b, long hold) {
+    /**
+     * On an ingest thread: decode, check, store; then answer on the connection's event loop. The
+     * body is dropped once decoded (the frames are copies), so it is not held while they are
+     * checked and stored.
+     */
+    private void store(ChannelHandlerContext ctx, byte[][] body, long hold) {
       int status;
       byte[] out;
       try {
-        List<Long> seqs = pipeline.ingest(b);
+        List<dev.atsync.firehose.Frame> frames = pipeline.decode(body[0]);
+        body[0] = null;
+        List<Long> seqs = pipeline.ingest(frames);
         status = 200;
         out = IngestProtocol.acceptedBody(seqs);
       } catch (IngestException e) {
