@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An inverter in a child JVM with a small heap, for the probes that need one: memory bounds that
@@ -33,40 +32,38 @@ public final class ChildInverter {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(System.getProperty("child.dir"));
     long maxBody = Long.getLong("child.maxBody", 16L << 20);
-    long budget = Long.getLong("child.budget", 64L << 20);
-    int poisonAfter = Integer.getInteger("child.poisonReadsAfter", -1);
+    Long budget = Long.getLong("child.budget");
+    boolean poison = Boolean.getBoolean("child.poisonReadsOnceStored");
     EventStore store = SqliteEventStore.open(dir, SqliteEventStore.Settings.DEFAULT.withRetention(Retention.FOREVER));
-    if (poisonAfter >= 0) {
-      store = new Poisoned(store, poisonAfter);
+    if (poison) {
+      store = new Poisoned(store);
     }
-    Inverter inv = Inverter.builder()
+    Inverter.Builder b = Inverter.builder()
         .log(EventLog.over(store))
         .publicAddress(new InetSocketAddress("127.0.0.1", 0))
         .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
         .ingestTokens(List.of(TOKEN))
         .check(EventCheck.NONE)
         .maxBodyBytes(maxBody)
-        .maxIngestBytesInFlight(budget)
-        .bodyTimeout(Duration.ofSeconds(60))
-        .build().start();
+        .bodyTimeout(Duration.ofSeconds(60));
+    if (budget != null) {
+      b.maxIngestBytesInFlight(budget);
+    }
+    Inverter inv = b.build().start();
     System.out.println("PORTS " + inv.publicPort() + " " + inv.ingestPort().orElseThrow());
     System.out.flush();
     Thread.sleep(Long.MAX_VALUE);
   }
 
-  /** A store whose reads fail with an {@link OutOfMemoryError} after {@code after} of them: a worker's death. */
+  /** A store whose reads fail with an {@link OutOfMemoryError} once it holds an event: a worker's death. */
   static final class Poisoned extends ForwardingStore {
-    private final AtomicInteger reads = new AtomicInteger();
-    private final int after;
-
-    Poisoned(EventStore delegate, int after) {
+    Poisoned(EventStore delegate) {
       super(delegate);
-      this.after = after;
     }
 
     @Override
     public List<LoggedEvent> readAfter(long afterSeq, int max) {
-      if (reads.incrementAndGet() > after) {
+      if (delegate.lastSeq() > 0) {
         throw new OutOfMemoryError("injected: Java heap space");
       }
       return super.readAfter(afterSeq, max);
