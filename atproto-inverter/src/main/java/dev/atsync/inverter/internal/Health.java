@@ -60,7 +60,7 @@ public final class Health implements AutoCloseable {
   private final ScheduledExecutorService watcher;
   private final LongSupplier subscribers;
   private volatile boolean stopping;
-  private volatile String lastReadiness = "starting";
+  private volatile String lastReadiness = "ready";
 
   /**
    * @param onFatal called once, on the first fatal error, on the thread that met it
@@ -166,6 +166,18 @@ public final class Health implements AutoCloseable {
     return null;
   }
 
+  /** The kind of reason for not being ready (a change of kind is logged; a change of detail is not). */
+  private String kind() {
+    if (fatal.get() != null) {
+      return "failed";
+    }
+    if (stopping) {
+      return "stopping";
+    }
+    EventStore.Status s = log.status();
+    return s.ok() ? "corrupt" : s.condition().name();
+  }
+
   /** The readiness answer's body (also that of {@code /health}). */
   public Map<String, Object> readiness() {
     Map<String, Object> h = new LinkedHashMap<>();
@@ -198,10 +210,10 @@ public final class Health implements AutoCloseable {
         }
       }
       String why = reason();
-      String now = why == null ? "ready" : why;
+      String now = why == null ? "ready" : kind();
       if (!now.equals(lastReadiness)) {
         if (why == null) {
-          LOG.info("ready (was: {})", lastReadiness);
+          LOG.info("ready again");
         } else if (!stopping) {
           LOG.warn("not ready: {}", why);
         }
