@@ -14,7 +14,6 @@ public final class ByteBudget {
   private final long capacity;
   private final AtomicLong used = new AtomicLong();
   private final AtomicLong peak = new AtomicLong();
-  private volatile Runnable onRelease = () -> { };
 
   /** A budget of {@code capacity} bytes, named for metrics and messages. */
   public ByteBudget(String name, long capacity) {
@@ -52,12 +51,6 @@ public final class ByteBudget {
       used.addAndGet(n);
       throw new IllegalStateException(name + ": released more than reserved");
     }
-    onRelease.run();
-  }
-
-  /** Called (on the releasing thread) after every release: waiters try again. */
-  public void onRelease(Runnable r) {
-    this.onRelease = r;
   }
 
   /** Bytes reserved now. */

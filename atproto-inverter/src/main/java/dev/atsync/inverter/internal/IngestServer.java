@@ -143,11 +143,6 @@ public final class IngestServer implements AutoCloseable {
     }
   }
 
-  /** Kept for callers that start explicitly; the listener serves from construction. */
-  public void start() {
-    // bound and serving
-  }
-
   /** The bound port. */
   public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
