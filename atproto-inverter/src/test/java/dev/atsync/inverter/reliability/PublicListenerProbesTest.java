@@ -65,6 +65,8 @@ class PublicListenerProbesTest extends Probes {
     Thread t = flood(p, RawPeer.frame(false, opcode, payload), RawPeer.frame(false, 0, payload), SEND_CAP, sent);
     int code = p.awaitClose(15_000);
     t.join(15_000);
+    System.out.println("fragments of " + fragment + " bytes, opcode " + opcode + ": closed with " + code + " after "
+        + sent.get() + " bytes sent (kernel buffers included)");
     assertNotEquals(-2, code, "the server closed the connection");
     assertTrue(sent.get() < 16L << 20, "cut off after " + sent.get() + " bytes (kernel buffers included)");
     assertTrue(inverter.ready());
@@ -98,6 +100,7 @@ class PublicListenerProbesTest extends Probes {
     AtomicLong sent = new AtomicLong();
     Thread t = flood(p, first, rest, SEND_CAP, sent);
     t.join(30_000);
+    System.out.println("endless " + shape + ": cut off after " + sent.get() + " bytes sent (kernel buffers included)");
     assertTrue(sent.get() < 16L << 20, "cut off after " + sent.get() + " bytes (kernel buffers included)");
     assertTrue(p.closedWithin(5000), "closed");
     assertStillServing();
