@@ -7,8 +7,12 @@
 module dev.atsync.inverter {
   requires transitive dev.atsync.firehose;
   requires java.sql;
-  requires jdk.httpserver;
-  requires org.java_websocket;
+  requires io.netty.buffer;
+  requires io.netty.codec;
+  requires io.netty.codec.http;
+  requires io.netty.common;
+  requires io.netty.handler;
+  requires io.netty.transport;
   requires org.slf4j;
   requires static io.nats.jnats;
 

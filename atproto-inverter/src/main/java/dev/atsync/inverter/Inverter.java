@@ -4,9 +4,11 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.FrameLimits;
 import dev.atsync.firehose.StreamEvent;
 import dev.atsync.inverter.internal.Fanout;
+import dev.atsync.inverter.internal.Health;
 import dev.atsync.inverter.internal.IngestPipeline;
 import dev.atsync.inverter.internal.IngestServer;
 import dev.atsync.inverter.internal.Metrics;
+import dev.atsync.inverter.internal.ServerLimits;
 import dev.atsync.inverter.internal.StreamServer;
 import dev.atsync.inverter.internal.SubscriberSettings;
 import dev.atsync.inverter.internal.TokenSet;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +46,13 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p><b>Health and crashes.</b> Liveness ({@code GET /health/live} on the ingest listener) is
+ * lost when a worker dies (an {@link Error} such as {@link OutOfMemoryError} in any worker, a
+ * worker thread gone): the inverter then calls its fatal-error handler once, which by default
+ * halts the JVM with status 70 so a supervisor restarts it (see
+ * {@link Builder#onFatalError(Consumer)}). Readiness ({@code GET /health/ready}, {@code /health};
+ * {@code GET /xrpc/_health} on the public listener) also requires that the log takes appends now.
+ *
  * <p>The inverter owns the log it is given and closes it. Thread-safe.
  */
 public final class Inverter implements AutoCloseable {
@@ -51,6 +61,7 @@ public final class Inverter implements AutoCloseable {
   private final Config config;
   private final EventLog log;
   private final Metrics metrics = new Metrics();
+  private final Health health;
   private final IngestPipeline pipeline;
   private final Fanout fanout;
   private final StreamServer streamServer;
@@ -61,24 +72,36 @@ public final class Inverter implements AutoCloseable {
 
   /** What the builder said, copied at {@link Builder#build()}: later changes to the builder do not reach here. */
   private record Config(InetSocketAddress ingestAddress, List<String> tokens, long maxBodyBytes,
-      Duration drainTimeout) {}
+      Duration drainTimeout, ServerLimits limits) {}
 
   private Inverter(Builder b) {
-    this.config = new Config(b.ingestAddress, List.copyOf(b.tokens), b.maxBodyBytes, b.drainTimeout);
+    ServerLimits limits = new ServerLimits(b.maxHeaderBytes, b.headerTimeout, b.bodyTimeout, b.idleTimeout,
+        b.maxIngestConnections, b.maxPublicConnections > 0 ? b.maxPublicConnections : b.maxSubscribers + 128,
+        b.maxIngestBytesInFlight, b.maxHandshakeBytesInFlight, b.maxBackfillBytesInFlight, INGEST_THREADS);
+    this.config = new Config(b.ingestAddress, List.copyOf(b.tokens), b.maxBodyBytes, b.drainTimeout, limits);
     this.log = Objects.requireNonNull(b.log, "log");
     this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, b.reorderWait, metrics);
     SubscriberSettings s = new SubscriberSettings(b.maxSubscribers, b.futureCursorLive, b.maxQueuedBytes,
-        b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames);
-    this.fanout = new Fanout(log, s, metrics);
-    this.streamServer = new StreamServer(b.publicAddress, log, fanout, s);
+        b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames, b.recentBytes);
+    Fanout[] f = new Fanout[1];
+    this.health = new Health(log, b.onFatal, () -> f[0] == null ? 0 : f[0].size());
+    this.fanout = new Fanout(log, s, metrics, health, limits.maxBackfillBytesInFlight(), BACKFILL_THREADS);
+    f[0] = fanout;
+    this.streamServer = new StreamServer(b.publicAddress, log, fanout, s, limits, health, metrics);
     for (java.util.function.IntConsumer l : List.copyOf(b.subscriberListeners)) {
       fanout.onCountChanged(l);
     }
     for (URI upstream : List.copyOf(b.upstreams)) {
       followers.add(new UpstreamFollower(upstream, pipeline, log, metrics, b.upstreamBackoff));
     }
+    if (!followers.isEmpty()) {
+      health.addDetail("upstreams", this::upstreamDetails);
+    }
     metrics.gauge("atsync_inverter_last_seq", "Highest seq assigned", log::lastSeq);
     metrics.gauge("atsync_inverter_oldest_seq", "Oldest seq in the backfill window", log::oldestSeq);
+    metrics.gauge("atsync_inverter_ready", "1 when the inverter is ready (the log takes appends)",
+        () -> health.ready() ? 1 : 0);
+    metrics.gauge("atsync_inverter_live", "1 until a worker died", () -> health.live() ? 1 : 0);
   }
 
   /** A builder with safe defaults: public listener on port 2470, ingest on 127.0.0.1:2471. */
@@ -98,17 +121,22 @@ public final class Inverter implements AutoCloseable {
     }
     started = true;
     fanout.start();
-    streamServer.startAndWait();
+    try {
+      streamServer.startAndWait();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
     if (config.ingestAddress() != null) {
       try {
         ingestServer = new IngestServer(config.ingestAddress(), pipeline, new TokenSet(config.tokens()),
-            config.maxBodyBytes(), metrics, this::health);
+            config.maxBodyBytes(), config.limits(), metrics, health);
       } catch (IOException e) {
         close();
         throw new UncheckedIOException("ingest listener failed to bind " + config.ingestAddress(), e);
       }
-      ingestServer.start();
     }
+    health.start();
     for (UpstreamFollower f : followers) {
       f.start();
     }
@@ -182,29 +210,37 @@ public final class Inverter implements AutoCloseable {
     return out;
   }
 
-  private Map<String, Object> health() {
-    Map<String, Object> h = new LinkedHashMap<>();
-    h.put("lastSeq", log.lastSeq());
-    h.put("subscribers", fanout.size());
-    if (!followers.isEmpty()) {
-      List<Map<String, Object>> ups = new ArrayList<>();
-      for (UpstreamStatus u : upstreams()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("endpoint", u.endpoint().toString());
-        m.put("connected", u.connected());
-        u.cursor().ifPresent(c -> m.put("cursor", c));
-        m.put("events", u.events());
-        m.put("duplicates", u.duplicates());
-        m.put("refused", u.refused());
-        m.put("reconnects", u.reconnects());
-        m.put("cursorResets", u.cursorResets());
-        m.put("queued", u.queued());
-        u.lastEventAgeMillis().ifPresent(a -> m.put("lastEventAgeMillis", a));
-        ups.add(m);
-      }
-      h.put("upstreams", ups);
+  /** The upstreams as the health answers show them. */
+  private List<Map<String, Object>> upstreamDetails() {
+    List<Map<String, Object>> ups = new ArrayList<>();
+    for (UpstreamStatus u : upstreams()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("endpoint", u.endpoint().toString());
+      m.put("connected", u.connected());
+      u.cursor().ifPresent(c -> m.put("cursor", c));
+      m.put("events", u.events());
+      m.put("duplicates", u.duplicates());
+      m.put("refused", u.refused());
+      m.put("reconnects", u.reconnects());
+      m.put("cursorResets", u.cursorResets());
+      m.put("queued", u.queued());
+      u.lastEventAgeMillis().ifPresent(a -> m.put("lastEventAgeMillis", a));
+      ups.add(m);
     }
-    return h;
+    return ups;
+  }
+
+  /**
+   * Whether the inverter is ready: live, not shutting down, and its log takes appends now (as
+   * {@code GET /health/ready} and {@code GET /xrpc/_health} answer). Never blocks.
+   */
+  public boolean ready() {
+    return health.ready();
+  }
+
+  /** Whether no worker has died (as {@code GET /health/live} answers). Never blocks. */
+  public boolean live() {
+    return health.live();
   }
 
   /**
@@ -221,6 +257,8 @@ public final class Inverter implements AutoCloseable {
     for (UpstreamFollower f : followers) {
       f.close();
     }
+    health.stopping();
+    streamServer.stopAccepting();
     if (ingestServer != null) {
       ingestServer.close();
     }
@@ -236,8 +274,12 @@ public final class Inverter implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     log.close();
+    health.close();
     LOG.info("inverter stopped at seq {}", log.lastSeq());
   }
+
+  private static final int INGEST_THREADS = 8;
+  private static final int BACKFILL_THREADS = 2;
 
   private static void sleep(long millis) {
     try {
@@ -269,6 +311,17 @@ public final class Inverter implements AutoCloseable {
     private final List<URI> upstreams = new ArrayList<>();
     private Duration upstreamBackoff = Duration.ofMillis(500);
     private int recentFrames = 10_000;
+    private long recentBytes = 32L * 1024 * 1024;
+    private int maxHeaderBytes = 8 * 1024;
+    private Duration headerTimeout = Duration.ofSeconds(10);
+    private Duration bodyTimeout = Duration.ofSeconds(30);
+    private Duration idleTimeout = Duration.ofSeconds(60);
+    private int maxIngestConnections = 256;
+    private int maxPublicConnections;
+    private long maxIngestBytesInFlight = 32L * 1024 * 1024;
+    private long maxHandshakeBytesInFlight = 4L * 1024 * 1024;
+    private long maxBackfillBytesInFlight = 64L * 1024 * 1024;
+    private Consumer<Throwable> onFatal = Health.HALT;
     private final List<java.util.function.IntConsumer> subscriberListeners = new ArrayList<>();
 
     private Builder() {}
@@ -431,10 +484,108 @@ public final class Inverter implements AutoCloseable {
       return this;
     }
 
+    /** The most bytes the events kept in memory for live subscribers may hold (default 32 MiB). */
+    public Builder recentBytes(long bytes) {
+      this.recentBytes = positive(bytes);
+      return this;
+    }
+
+    /**
+     * Longest request line, and most bytes of request headers, on either listener (default 8 KiB);
+     * longer is answered 414 or 431 and the connection closed.
+     */
+    public Builder maxHeaderBytes(int bytes) {
+      this.maxHeaderBytes = (int) positive(bytes);
+      return this;
+    }
+
+    /**
+     * How long a request head may take (default 10 s): on the ingest listener from a request's
+     * first byte to the end of its headers, on the public listener from accept to the end of the
+     * WebSocket handshake. Later is answered 408 and the connection closed.
+     */
+    public Builder headerTimeout(Duration timeout) {
+      this.headerTimeout = positive(timeout);
+      return this;
+    }
+
+    /** How long a {@code POST /events} body may take to arrive after its headers (default 30 s); later is 408. */
+    public Builder bodyTimeout(Duration timeout) {
+      this.bodyTimeout = positive(timeout);
+      return this;
+    }
+
+    /** How long an ingest connection may stay open without a request (default 60 s). */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = positive(timeout);
+      return this;
+    }
+
+    /** Most open connections on the ingest listener (default 256); more are answered 503 and closed. */
+    public Builder maxIngestConnections(int max) {
+      this.maxIngestConnections = (int) positive(max);
+      return this;
+    }
+
+    /**
+     * Most open connections on the public listener, subscribers and handshakes together (default
+     * {@code maxSubscribers + 128}); more are answered 503 and closed without being read.
+     */
+    public Builder maxPublicConnections(int max) {
+      this.maxPublicConnections = (int) positive(max);
+      return this;
+    }
+
+    /**
+     * Most bytes of request bodies the ingest listener holds at once, being received, decoded or
+     * stored (default 32 MiB, at least {@code maxBodyBytes}). A post that does not fit waits for
+     * room, up to the body timeout, then is answered 503. The heap the ingest path needs is a
+     * multiple of this (decoded frames, the events handed to the log: about 6x in the worst case,
+     * bodies of 2 MB frames), not of what peers send.
+     */
+    public Builder maxIngestBytesInFlight(long bytes) {
+      this.maxIngestBytesInFlight = positive(bytes);
+      return this;
+    }
+
+    /** Most handshake bytes the public listener holds at once (default 4 MiB); beyond it a handshake gets 503. */
+    public Builder maxHandshakeBytesInFlight(long bytes) {
+      this.maxHandshakeBytesInFlight = positive(bytes);
+      return this;
+    }
+
+    /**
+     * Most bytes of frames read from the log for subscribers behind the in-memory window and not
+     * yet written to their sockets, all of them together (default 64 MiB); backfill pauses at it.
+     */
+    public Builder maxBackfillBytesInFlight(long bytes) {
+      this.maxBackfillBytesInFlight = positive(bytes);
+      return this;
+    }
+
+    /**
+     * What to do when a worker dies (an {@link Error}, such as {@link OutOfMemoryError}, in any
+     * worker thread, or a worker thread gone): called once, after liveness and readiness turned
+     * false. The default halts the JVM with status 70, so that its supervisor restarts it instead
+     * of keeping a process that answers but no longer delivers. An embedder that supervises
+     * itself may pass its own handler (it must still replace the inverter).
+     */
+    public Builder onFatalError(Consumer<Throwable> handler) {
+      this.onFatal = Objects.requireNonNull(handler);
+      return this;
+    }
+
     /** Builds an inverter; {@link Inverter#start()} binds it. */
     public Inverter build() {
       if (log == null) {
         throw new IllegalStateException("an event log is required");
+      }
+      if (maxBodyBytes > Integer.MAX_VALUE - 16) {
+        throw new IllegalArgumentException("maxBodyBytes must be below 2 GiB");
+      }
+      if (ingestAddress != null && maxIngestBytesInFlight < maxBodyBytes) {
+        throw new IllegalArgumentException("maxIngestBytesInFlight (" + maxIngestBytesInFlight
+            + ") must be at least maxBodyBytes (" + maxBodyBytes + ")");
       }
       if (ingestAddress != null) {
         new TokenSet(tokens);
@@ -475,6 +626,13 @@ public final class Inverter implements AutoCloseable {
         throw new IllegalArgumentException("must be positive: " + v);
       }
       return v;
+    }
+
+    private static Duration positive(Duration d) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("must be positive: " + d);
+      }
+      return d;
     }
   }
 }

@@ -15,10 +15,10 @@ import org.java_websocket.handshake.ServerHandshake;
 /** A real WebSocket subscriber that records every frame it receives. */
 public final class TestSubscriber extends WebSocketClient {
   public final List<Frame> frames = new CopyOnWriteArrayList<>();
-  final CountDownLatch opened = new CountDownLatch(1);
-  final CountDownLatch closed = new CountDownLatch(1);
+  public final CountDownLatch opened = new CountDownLatch(1);
+  public final CountDownLatch closed = new CountDownLatch(1);
   volatile Map<String, String> responseHeaders = Map.of();
-  volatile int closeCode;
+  public volatile int closeCode;
 
   public TestSubscriber(int port, Long cursor) {
     this(URI.create("ws://127.0.0.1:" + port + "/xrpc/com.atproto.sync.subscribeRepos"

@@ -22,6 +22,8 @@ public enum IngestError {
   NOT_FOUND(404, "NotFound", false),
   /** 405: the endpoint takes another method. */
   METHOD_NOT_ALLOWED(405, "MethodNotAllowed", false),
+  /** 408: the request's head or body did not arrive within the server's time limit; nothing was stored. */
+  REQUEST_TIMEOUT(408, "RequestTimeout", true),
   /**
    * 409: an event breaks the account's rev order (a {@code #commit} not after the current rev, a
    * {@code #sync} before it); {@code did}, {@code rev} and {@code currentRev} say which.
@@ -31,6 +33,8 @@ public enum IngestError {
   PAYLOAD_TOO_LARGE(413, "PayloadTooLarge", false),
   /** 415: the body is not sent as {@link IngestProtocol#CONTENT_TYPE}. */
   UNSUPPORTED_MEDIA_TYPE(415, "UnsupportedMediaType", false),
+  /** 431: the request line or headers are over the server's limit. */
+  HEADERS_TOO_LARGE(431, "RequestHeaderFieldsTooLarge", false),
   /** 503: the inverter is shutting down; send to another node. */
   SHUTTING_DOWN(503, "ShuttingDown", true),
   /** 503: the events could not be stored now (storage down or full); nothing was stored. */

@@ -68,16 +68,22 @@ public final class IngestPipeline {
 
   /** Decodes a request body of concatenated frames and ingests them. */
   public List<Long> ingest(byte[] body) {
+    return ingest(decode(body));
+  }
+
+  /**
+   * The frames of a request body (each a copy: the caller may drop the body before ingesting
+   * them, so a large body is not held twice).
+   */
+  public List<Frame> decode(byte[] body) {
     if (body.length == 0) {
       throw reject(IngestError.INVALID_FRAME, "request body is empty; expected one or more event-stream frames", -1);
     }
-    List<Frame> frames;
     try {
-      frames = Frame.decodeAll(body, limits, maxFramesPerBatch);
+      return Frame.decodeAll(body, limits, maxFramesPerBatch);
     } catch (InvalidFrameException e) {
       throw rejectFrame(e, e.frameIndex());
     }
-    return ingest(frames);
   }
 
   /** Checks and appends already-decoded frames; the seqs come back in input order. */
@@ -179,8 +185,9 @@ public final class IngestPipeline {
       d.put(IngestProtocol.CURRENT_REV, e.currentRev().toString());
       throw count(new IngestException(IngestError.STALE_REV, e.getMessage(), d, e));
     } catch (RuntimeException e) {
-      // the log could not store the batch, and stored none of it: the poster retries
-      LOG.warn("ingest of {} events failed, answered Unavailable: {}", events.size(), e.toString());
+      // the log could not store the batch, and stored none of it: the poster retries. The store
+      // logs its own state changes once; a line per refused request would flood the log
+      LOG.debug("ingest of {} events failed, answered Unavailable: {}", events.size(), e.toString());
       throw count(new IngestException(IngestError.UNAVAILABLE, "events could not be stored; retry", Map.of(), e));
     }
     accepted.add(events.size() - r.duplicates());

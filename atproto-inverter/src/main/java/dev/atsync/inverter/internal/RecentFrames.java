@@ -9,14 +9,19 @@ import java.util.concurrent.ConcurrentSkipListMap;
 /**
  * The most recent events, already re-sequenced into their outgoing bytes: each event is
  * encoded once here and the same array is sent to every live subscriber. Subscribers further
- * behind than this window read from the log instead.
+ * behind than this window read from the log instead. Bounded by a number of events and by their
+ * bytes, whichever is reached first (large frames would otherwise hold the heap). Written by the
+ * fan-out thread only.
  */
 final class RecentFrames {
   private final ConcurrentNavigableMap<Long, byte[]> frames = new ConcurrentSkipListMap<>();
   private final int capacity;
+  private final long maxBytes;
+  private long bytes;
 
-  RecentFrames(int capacity) {
+  RecentFrames(int capacity, long maxBytes) {
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
   }
 
   /** The outgoing bytes of a logged event: its frame with the log's seq spliced in. */
@@ -24,11 +29,18 @@ final class RecentFrames {
     return Frame.decode(e.frame()).withSeq(e.seq()).bytes();
   }
 
-  void add(long seq, byte[] bytes) {
-    frames.put(seq, bytes);
-    while (frames.size() > capacity) {
-      frames.pollFirstEntry();
+  void add(long seq, byte[] frame) {
+    frames.put(seq, frame);
+    bytes += frame.length;
+    while (frames.size() > capacity || (bytes > maxBytes && frames.size() > 1)) {
+      Map.Entry<Long, byte[]> old = frames.pollFirstEntry();
+      bytes -= old.getValue().length;
     }
+  }
+
+  /** Bytes held. */
+  long bytes() {
+    return bytes;
   }
 
   /**

@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param writeTimeout a socket whose queue does not drain for this long is dropped
  * @param pingInterval WebSocket pings to detect dead peers
  * @param recentFrames events kept in memory, encoded, for live subscribers
+ * @param recentBytes the most bytes those events may hold
  */
 public record SubscriberSettings(
     int maxSubscribers, boolean futureCursorLive, long maxQueuedBytes, long maxLagEvents, Duration maxLagTime,
-    Duration writeTimeout, Duration pingInterval, int recentFrames) {}
+    Duration writeTimeout, Duration pingInterval, int recentFrames, long recentBytes) {}

@@ -227,6 +227,11 @@ public final class EventLog implements AutoCloseable {
     return store.prune(retention);
   }
 
+  /** Whether the store can take appends now (see {@link EventStore#status()}); never blocks. */
+  public EventStore.Status status() {
+    return store.status();
+  }
+
   /** Closes the store. Idempotent. */
   @Override
   public void close() {

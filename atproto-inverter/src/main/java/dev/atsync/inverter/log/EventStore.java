@@ -82,9 +82,57 @@ public interface EventStore extends AutoCloseable {
   /** Removes events outside the window; returns how many. */
   int prune(Retention retention);
 
+  /**
+   * Whether the store can take appends now, for readiness checks: {@link Status#OK} unless the
+   * store knows better. Must not block (it is read on network threads); a store that probes its
+   * storage does so in the background and answers from what it last saw.
+   */
+  default Status status() {
+    return Status.OK;
+  }
+
   /** Releases resources. Idempotent. */
   @Override
   void close();
+
+  /**
+   * What a store can do now.
+   *
+   * @param condition the kind of state
+   * @param detail what is wrong, with its cause ({@code "ok"} when nothing is)
+   */
+  record Status(Condition condition, String detail) {
+    /** Takes appends. */
+    public static final Status OK = new Status(Condition.OK, "ok");
+
+    /** Rejects Java nulls. */
+    public Status {
+      Objects.requireNonNull(condition, "condition");
+      Objects.requireNonNull(detail, "detail");
+    }
+
+    /** A status of {@code condition} because of {@code detail}. */
+    public static Status of(Condition condition, String detail) {
+      return new Status(condition, detail);
+    }
+
+    /** Whether the store takes appends. */
+    public boolean ok() {
+      return condition == Condition.OK;
+    }
+
+    /** The kinds of state, from good to worst. */
+    public enum Condition {
+      /** Takes appends. */
+      OK,
+      /** Cannot take appends now (full disk, locked file, unreachable server); recovers by itself. */
+      UNAVAILABLE,
+      /** Stored data is damaged; only an operator can repair it (restore from a copy). */
+      CORRUPT,
+      /** A worker of the store died; only a restart of the process recovers. */
+      FAILED
+    }
+  }
 
   /**
    * An account's newest stored event with a rev.

@@ -121,6 +121,18 @@ public final class JetStreamEventStore implements EventStore {
         .maxReconnects(-1)
         .reconnectWait(Duration.ofMillis(250))
         .connectionName("atsync-inverter")
+        // jnats' default listener logs every failed reconnect attempt; the tail logs each change once
+        .errorListener(new io.nats.client.ErrorListener() {
+          @Override
+          public void errorOccurred(Connection conn, String error) {
+            LOG.debug("NATS server error: {}", error);
+          }
+
+          @Override
+          public void exceptionOccurred(Connection conn, Exception exp) {
+            LOG.debug("NATS connection: {}", exp.toString());
+          }
+        })
         .build();
     Connection c;
     try {
@@ -266,7 +278,15 @@ public final class JetStreamEventStore implements EventStore {
         }
         po.expectedLastSubjectSequence(head);
       }
-      Optional<Ack> ack = publish(m, po.build());
+      Optional<Ack> ack;
+      try {
+        ack = publish(m, po.build());
+      } catch (EventLogException failure) {
+        if (maxNew == 0 || !(failure.getCause() instanceof IOException)) {
+          throw failure; // nothing of this append is stored (or the server refused): the error is the truth
+        }
+        ack = finish(m, po.build(), failure);
+      }
       if (ack.isEmpty()) {
         outcome = new Conflict(Set.of(e.did())); // another node appended to this account first
         break;
@@ -319,7 +339,7 @@ public final class JetStreamEventStore implements EventStore {
       first = e;
     }
     if (!closed) {
-      LOG.info("JetStream publish to {} timed out; sending it once more", m.getSubject());
+      LOG.debug("JetStream publish to {} timed out; sending it once more", m.getSubject());
       try {
         return publishOnce(m, po).map(a -> new Ack(a.getSeqno(), false));
       } catch (IOException second) {
@@ -330,8 +350,48 @@ public final class JetStreamEventStore implements EventStore {
         + "a retry is deduplicated): " + first.getMessage(), first);
   }
 
+  /** For tests: runs before every publish request, and may fail it (an IOException is a request that went unanswered). */
+  interface PublishHook {
+    void before(Message m) throws IOException;
+  }
+
+  volatile PublishHook beforePublish = m -> { };
+
+  /**
+   * Part of this append is stored and the next publish went unanswered: rather than answer an
+   * error with a stored prefix behind it (JetStream 2.9 cannot publish a batch atomically), keep
+   * sending it under its message id, with a growing pause, for up to {@link #FINISH_WAIT}. A short
+   * outage or a leader election then still ends in a whole batch; a longer one in the error (and
+   * the stored prefix, which the client's retry finds as duplicates).
+   */
+  private Optional<Ack> finish(Message m, PublishOptions po, EventLogException failure) {
+    long deadline = System.nanoTime() + FINISH_WAIT.toNanos();
+    long pause = 50;
+    while (!closed && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      pause = Math.min(1000, pause * 2);
+      try {
+        // stored by an earlier send of this append: ours, not a duplicate
+        return publishOnce(m, po).map(a -> new Ack(a.getSeqno(), false));
+      } catch (IOException again) {
+        LOG.debug("finishing a batch: publish to {} still unanswered", m.getSubject());
+      }
+    }
+    throw new EventLogException("publishing to JetStream failed in the middle of a batch; its first events are"
+        + " stored, and a retry of the batch is answered with their seqs: " + failure.getMessage(), failure);
+  }
+
+  /** How long an append that stored part of its batch keeps sending the rest while NATS does not answer. */
+  static final Duration FINISH_WAIT = Duration.ofSeconds(20);
+
   /** One publish request; IOException when it went unanswered. */
   private Optional<PublishAck> publishOnce(Message m, PublishOptions po) throws IOException {
+    beforePublish.before(m);
     try {
       return Optional.of(js.publish(m, po));
     } catch (JetStreamApiException e) {
@@ -345,6 +405,31 @@ public final class JetStreamEventStore implements EventStore {
   @Override
   public long lastSeq() {
     return tail.lastSeq();
+  }
+
+  /**
+   * {@code UNAVAILABLE} while the NATS connection is not connected or the stream did not answer
+   * the tail's last look (every 500 ms); {@code FAILED} if the tail's watchdog died. Changes are
+   * logged once, by the tail.
+   */
+  @Override
+  public Status status() {
+    if (closed) {
+      return Status.of(Status.Condition.UNAVAILABLE, "closed");
+    }
+    String f = tail.failed();
+    if (f != null) {
+      return Status.of(Status.Condition.FAILED, f);
+    }
+    Connection.Status cs = connection.getStatus();
+    if (cs != Connection.Status.CONNECTED) {
+      return Status.of(Status.Condition.UNAVAILABLE, "NATS connection is " + cs);
+    }
+    String p = tail.problem();
+    if (p != null) {
+      return Status.of(Status.Condition.UNAVAILABLE, "stream " + settings.streamName() + " cannot be reached: " + p);
+    }
+    return Status.OK;
   }
 
   @Override

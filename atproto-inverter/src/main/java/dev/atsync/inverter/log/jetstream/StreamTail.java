@@ -62,8 +62,13 @@ final class StreamTail implements AutoCloseable {
   private final AtomicLong notifiedSeq = new AtomicLong();
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService watchdog;
+  private final io.nats.client.Connection connection;
   private volatile JetStreamSubscription subscription;
   private volatile long oldestSeq;
+  /** Why the stream cannot be reached now ({@code null}: the last look at it worked). */
+  private volatile String problem;
+  private volatile String failed;
+  private io.nats.client.Connection.Status lastStatus = io.nats.client.Connection.Status.CONNECTED;
   private volatile boolean closed;
   private long seenSeq;
   private long seenAt;
@@ -75,6 +80,7 @@ final class StreamTail implements AutoCloseable {
     this.jsm = jsm;
     this.settings = settings;
     this.node = node;
+    this.connection = connection;
     lastSeq.set(state.getLastSequence());
     notifiedSeq.set(state.getLastSequence());
     oldestSeq = state.getMsgCount() == 0 ? state.getLastSequence() + 1 : state.getFirstSequence();
@@ -99,8 +105,31 @@ final class StreamTail implements AutoCloseable {
   }
 
   private void watch() {
+    try {
+      watchOnce();
+    } catch (RuntimeException e) {
+      LOG.warn("stream watchdog failed (retrying): {}", e.toString());
+    } catch (Error e) {
+      // a scheduled task that throws is never run again: say so, for readiness and liveness
+      failed = "the stream watchdog died: " + e;
+      LOG.error("stream watchdog died", e);
+      throw e;
+    }
+  }
+
+  private void watchOnce() {
     if (closed) {
       return;
+    }
+    io.nats.client.Connection.Status cs = connection.getStatus();
+    boolean up = cs == io.nats.client.Connection.Status.CONNECTED;
+    if (up != (lastStatus == io.nats.client.Connection.Status.CONNECTED)) {
+      if (up) {
+        LOG.info("NATS connection to {} is back", connection.getConnectedUrl());
+      } else {
+        LOG.warn("NATS connection is {}: appends are refused until it is back", cs);
+      }
+      lastStatus = cs;
     }
     OptionalLong last = refresh();
     if (last.isEmpty()) {
@@ -138,8 +167,16 @@ final class StreamTail implements AutoCloseable {
     try {
       s = jsm.getStreamInfo(settings.streamName()).getStreamState();
     } catch (IOException | JetStreamApiException | RuntimeException e) {
-      LOG.debug("stream state refresh failed: {}", e.toString());
+      String p = e.toString();
+      if (problem == null && !closed) {
+        LOG.warn("stream {} cannot be reached (appends are refused until it can): {}", settings.streamName(), p);
+      }
+      problem = p;
       return OptionalLong.empty();
+    }
+    if (problem != null) {
+      LOG.info("stream {} is reachable again", settings.streamName());
+      problem = null;
     }
     oldestSeq = s.getMsgCount() == 0 ? s.getLastSequence() + 1 : s.getFirstSequence();
     advanceLast(s.getLastSequence());
@@ -199,6 +236,16 @@ final class StreamTail implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("tailing stream {} failed on a message", settings.streamName(), e);
     }
+  }
+
+  /** Why the stream cannot be reached now, or {@code null}. */
+  String problem() {
+    return problem;
+  }
+
+  /** Why the tail stopped for good, or {@code null}. */
+  String failed() {
+    return failed;
   }
 
   /** The events held in memory, by seq. */

@@ -1,5 +1,6 @@
 package dev.atsync.inverter.log.sqlite;
 
+import dev.atsync.inverter.log.CorruptLogException;
 import dev.atsync.inverter.log.EventLogException;
 import dev.atsync.inverter.log.EventStore;
 import dev.atsync.inverter.log.FrameDigest;
@@ -38,6 +39,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,17 @@ import org.slf4j.LoggerFactory;
  * last seq, the oldest seq and every account's head from the file. So a failed append never
  * leaves a partly committed batch behind it, and an append answered with an error stored nothing.
  *
+ * <p><b>Health.</b> {@link #status()} is {@code UNAVAILABLE} from a failed write until a recovery
+ * (with a write probe) succeeds, which the writer retries by itself every second while idle, so
+ * the store is writable again without waiting for traffic once space is freed or a lock released;
+ * {@code CORRUPT} once SQLite reports damage (at open, a time-bounded {@code PRAGMA quick_check}
+ * and a read of the newest events look for it), after which appends are refused and reads of the
+ * damaged range throw {@link CorruptLogException}; {@code FAILED} if the writer thread died. Each
+ * change is logged once, with its cause. A {@code events.db-wal} deleted while the store is open
+ * is noticed within a second: its content is checkpointed into {@code events.db} through the
+ * connections that still hold it, and the connections are reopened, so no acknowledged event
+ * depends on a file that is gone.
+ *
  * <p><b>Sequence.</b> The high-water mark is stored with every commit, so seqs are never reused,
  * even after the whole window is pruned or the process restarts; the first seq is at least the
  * configured floor.
@@ -70,6 +83,14 @@ public final class SqliteEventStore implements EventStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteEventStore.class);
   private static final int MAX_GROUP = 512;
   private static final int PRUNE_CHUNK = 5000;
+  private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long WAL_CHECK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** How long the integrity check at open may take before it is cut short. */
+  private static final long QUICK_CHECK_MILLIS = 3_000;
+  /** The newest events read at open, to find damage where new events go. */
+  private static final int TAIL_CHECK_EVENTS = 1_000;
+  private static final int SQLITE_CORRUPT = 11;
+  private static final int SQLITE_NOTADB = 26;
 
   /**
    * Settings of the SQLite store.
@@ -103,6 +124,7 @@ public final class SqliteEventStore implements EventStore {
   }
 
   private final Path file;
+  private final UnaryOperator<Connection> hook;
   private final Settings settings;
   private final Clock clock;
   private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
@@ -111,9 +133,16 @@ public final class SqliteEventStore implements EventStore {
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final Map<Did, Head> heads = new ConcurrentHashMap<>();
   private final Map<String, Long> cursors = new ConcurrentHashMap<>();
-  private final Connection reader;
+  /** Guards {@link #reader}, which is replaced when the WAL file must be reopened. */
+  private final Object readLock = new Object();
+  private Connection reader;
   private Connection writer;
   private boolean needsRecovery;
+  private long lastRecoveryAttempt;
+  private long lastWalCheck;
+  private final Object statusLock = new Object();
+  private volatile Status status = Status.OK;
+  private long unavailableSince;
   private volatile long lastSeq;
   private volatile long oldestSeq;
   private volatile boolean closed;
@@ -125,11 +154,50 @@ public final class SqliteEventStore implements EventStore {
   private final AtomicLong largestGroup = new AtomicLong();
   private volatile long lastCommitMicros;
 
-  private SqliteEventStore(Path file, Settings settings, Clock clock) throws SQLException {
+  private SqliteEventStore(Path file, Settings settings, Clock clock, UnaryOperator<Connection> hook)
+      throws SQLException {
     this.file = file;
     this.settings = settings;
     this.clock = clock;
-    this.writer = openWriter(file);
+    this.hook = hook;
+    this.writer = openWriter();
+    String damage = null;
+    try {
+      createSchema();
+      writer.commit();
+      reloadState();
+    } catch (SQLException e) {
+      if (!isCorruption(e)) {
+        throw e;
+      }
+      // damaged, yet a database: open anyway, read-only in effect, so what can be read is served
+      damage = e.getMessage();
+      try {
+        writer.rollback();
+      } catch (SQLException ignored) {
+        // nothing to roll back
+      }
+      reloadStateLeniently();
+    }
+    this.reader = openReader();
+    if (damage != null) {
+      corrupt("at open: " + damage, null);
+    } else {
+      checkIntegrity();
+    }
+    this.writerThread = new Thread(this::writeLoop, "atsync-sqlite-writer");
+    writerThread.setDaemon(true);
+    writerThread.start();
+    this.pruner = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "atsync-sqlite-pruner");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = settings.pruneInterval().toMillis();
+    pruner.scheduleWithFixedDelay(this::pruneQuietly, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void createSchema() throws SQLException {
     try (Statement s = writer.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
           + " frame BLOB NOT NULL, received_at INTEGER NOT NULL)");
@@ -152,26 +220,99 @@ public final class SqliteEventStore implements EventStore {
         s.execute("ALTER TABLE accounts ADD COLUMN digest BLOB");
       }
     }
-    writer.commit();
-    reloadState();
-    this.reader = DriverManager.getConnection("jdbc:sqlite:" + file);
-    try (Statement s = reader.createStatement()) {
-      s.execute("PRAGMA busy_timeout=5000");
-    }
-    this.writerThread = new Thread(this::writeLoop, "atsync-sqlite-writer");
-    writerThread.setDaemon(true);
-    writerThread.start();
-    this.pruner = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "atsync-sqlite-pruner");
-      t.setDaemon(true);
-      return t;
-    });
-    long every = settings.pruneInterval().toMillis();
-    pruner.scheduleWithFixedDelay(this::pruneQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
-  private static Connection openWriter(Path file) throws SQLException {
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+  /** The state as far as a damaged file lets it be read (each part on its own). */
+  private void reloadStateLeniently() {
+    long stored = 0;
+    long maxEvent = 0;
+    long min = -1;
+    try {
+      stored = queryLong(writer, "SELECT value FROM meta WHERE key = 'last_seq'", 0);
+    } catch (SQLException e) {
+      LOG.debug("last seq unreadable: {}", e.toString());
+    }
+    try {
+      maxEvent = queryLong(writer, "SELECT MAX(seq) FROM events", 0);
+      min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
+    } catch (SQLException e) {
+      LOG.debug("seq range unreadable: {}", e.toString());
+    }
+    long last = Math.max(Math.max(stored, maxEvent), settings.seqFloor() - 1);
+    lastSeq = last;
+    oldestSeq = min < 0 ? last + 1 : min;
+    try {
+      writer.commit();
+    } catch (SQLException e) {
+      LOG.debug("ending the read: {}", e.toString());
+    }
+  }
+
+  private Connection openReader() throws SQLException {
+    Connection c = hook.apply(DriverManager.getConnection("jdbc:sqlite:" + file));
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout=5000");
+    }
+    return c;
+  }
+
+  /**
+   * At open: {@code PRAGMA quick_check}, cut short after {@value #QUICK_CHECK_MILLIS} ms on a
+   * large file, and a full read of the newest events, where new appends and live readers go.
+   * Damage found marks the store corrupt; it still opens, so what can be read is served and the
+   * operator sees the state (not ready, one log line).
+   */
+  private void checkIntegrity() {
+    List<String> problems = new ArrayList<>();
+    try (Statement st = reader.createStatement()) {
+      Thread canceller = new Thread(() -> {
+        try {
+          Thread.sleep(QUICK_CHECK_MILLIS);
+          st.cancel();
+        } catch (InterruptedException | SQLException e) {
+          // done in time, or nothing to cancel
+        }
+      }, "atsync-sqlite-check");
+      canceller.setDaemon(true);
+      canceller.start();
+      try (ResultSet rs = st.executeQuery("PRAGMA quick_check(5)")) {
+        while (rs.next()) {
+          String row = rs.getString(1);
+          if (!"ok".equals(row)) {
+            problems.add(row);
+          }
+        }
+      } catch (SQLException e) {
+        if (isCorruption(e)) {
+          problems.add(e.getMessage());
+        } else {
+          LOG.info("integrity check of {} cut short after {} ms ({}); the newest events are checked",
+              file, QUICK_CHECK_MILLIS, e.getMessage());
+        }
+      } finally {
+        canceller.interrupt();
+      }
+    } catch (SQLException e) {
+      problems.add(e.getMessage());
+    }
+    try (PreparedStatement p = reader.prepareStatement(
+        "SELECT seq, did, type, frame, received_at FROM events ORDER BY seq DESC LIMIT ?")) {
+      p.setInt(1, TAIL_CHECK_EVENTS);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          rs.getBytes(4);
+        }
+      }
+    } catch (SQLException e) {
+      problems.add(e.getMessage());
+    }
+    if (!problems.isEmpty()) {
+      corrupt("at open: " + String.join("; ", problems), null);
+    }
+  }
+
+  private Connection openWriter() throws SQLException {
+    Connection c = hook.apply(DriverManager.getConnection("jdbc:sqlite:" + file));
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute("PRAGMA synchronous=FULL");
@@ -193,9 +334,14 @@ public final class SqliteEventStore implements EventStore {
 
   /** As {@link #open(Path, Settings)} with a clock for receive times, windows and tests. */
   public static SqliteEventStore open(Path dataDir, Settings settings, Clock clock) {
+    return open(dataDir, settings, clock, c -> c);
+  }
+
+  /** For tests: every connection the store opens is first given to {@code hook} (to inject storage faults). */
+  static SqliteEventStore open(Path dataDir, Settings settings, Clock clock, UnaryOperator<Connection> hook) {
     try {
       Files.createDirectories(dataDir);
-      return new SqliteEventStore(dataDir.resolve("events.db"), settings, clock);
+      return new SqliteEventStore(dataDir.resolve("events.db"), settings, clock, hook);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create data directory " + dataDir, e);
     } catch (SQLException e) {
@@ -283,7 +429,14 @@ public final class SqliteEventStore implements EventStore {
     if (closed) {
       throw new EventLogException("event log is closed");
     }
+    if (status.condition() == Status.Condition.FAILED) {
+      throw new EventLogException("event log cannot write: " + status.detail());
+    }
     queue.add(t);
+    if (!writerThread.isAlive() && t.done.completeExceptionally(
+        new EventLogException("event log cannot write: its writer thread is gone"))) {
+      queue.remove(t);
+    }
     try {
       return t.done.get();
     } catch (InterruptedException e) {
@@ -298,11 +451,26 @@ public final class SqliteEventStore implements EventStore {
   }
 
   private void writeLoop() {
+    try {
+      writeLoopUntilClosed();
+    } catch (Error e) {
+      failed("the writer thread died: " + e, e);
+      Task t;
+      while ((t = queue.poll()) != null) {
+        t.done.completeExceptionally(new EventLogException("event log cannot write: " + e, e));
+      }
+      throw e;
+    }
+  }
+
+  private void writeLoopUntilClosed() {
     List<AppendTask> group = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
       try {
         Task first = queue.poll(100, TimeUnit.MILLISECONDS);
+        checkWal();
         if (first == null) {
+          idle();
           continue;
         }
         if (first instanceof PruneTask p) {
@@ -325,37 +493,169 @@ public final class SqliteEventStore implements EventStore {
     }
   }
 
+  /** While idle: retry a recovery every second. On the writer thread. */
+  private void idle() {
+    long now = System.nanoTime();
+    if (closed) {
+      return;
+    }
+    if (needsRecovery && status.condition() == Status.Condition.UNAVAILABLE
+        && now - lastRecoveryAttempt > RECOVERY_INTERVAL_NANOS) {
+      try {
+        recover();
+      } catch (SQLException e) {
+        LOG.debug("event log still cannot write: {}", e.toString());
+      }
+    }
+  }
+
+  /** At most once a second, between groups or while idle: is the WAL file still there? */
+  private void checkWal() {
+    long now = System.nanoTime();
+    if (closed || now - lastWalCheck < WAL_CHECK_INTERVAL_NANOS) {
+      return;
+    }
+    lastWalCheck = now;
+    Path wal = file.resolveSibling(file.getFileName() + "-wal");
+    if (!Files.exists(wal) && Files.exists(file) && status.condition() != Status.Condition.CORRUPT) {
+      healDeletedWal(wal);
+    }
+  }
+
   /**
-   * Makes the writer trustworthy again after a storage error: whatever is left of the failed
-   * transaction is rolled back, the connection is put back in transaction mode (replaced if it
-   * cannot be), and the state is re-read from the file.
+   * The WAL file was deleted while open: the connections still hold it, and the events in it
+   * would be lost with the process. Checkpoint it into the database file through them, then
+   * reopen both connections (a new WAL file is created).
+   */
+  private void healDeletedWal(Path wal) {
+    LOG.warn("{} was deleted while the event log had it open: checkpointing it into {} and reopening", wal, file);
+    synchronized (readLock) {
+      try {
+        writer.commit();
+        writer.setAutoCommit(true);
+        try (Statement st = writer.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(FULL)")) {
+          if (rs.next() && rs.getInt(1) != 0) {
+            throw new SQLException("checkpoint was blocked");
+          }
+        }
+        closeQuietly(reader);
+        closeQuietly(writer);
+        writer = openWriter();
+        reader = openReader();
+        reloadState();
+        LOG.info("event log reopened with a new WAL file at seq {}", lastSeq);
+      } catch (SQLException e) {
+        LOG.warn("checkpointing the deleted WAL failed (retrying): {}", e.toString());
+        needsRecovery = true;
+        unavailable(e);
+      }
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException | RuntimeException e) {
+      // replaced anyway
+    }
+  }
+
+  /**
+   * Makes the writer trustworthy again after a storage error: the connection is replaced (its
+   * transaction state after a failure, for instance SQLite's own rollback on a full disk, which
+   * leaves it in autocommit mode, is not to be trusted), the state is re-read from the file, and
+   * a small write proves the file takes writes again before the store says so.
    */
   private void recover() throws SQLException {
+    lastRecoveryAttempt = System.nanoTime();
     try {
       writer.rollback();
     } catch (SQLException e) {
       LOG.debug("rollback after a failed write: {}", e.toString());
     }
-    try {
-      if (writer.isClosed() || writer.getAutoCommit()) {
-        writer.setAutoCommit(false);
-      }
-      reloadState();
-    } catch (SQLException e) {
-      try {
-        writer.close();
-      } catch (SQLException ignored) {
-        // replaced below
-      }
-      writer = openWriter(file);
-      reloadState();
+    closeQuietly(writer);
+    writer = openWriter();
+    reloadState();
+    try (PreparedStatement probe = writer.prepareStatement(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('write_probe', ?)")) {
+      probe.setLong(1, clock.millis());
+      probe.executeUpdate();
     }
+    writer.commit();
     needsRecovery = false;
-    LOG.info("event log recovered after a storage error: last seq {}, {} accounts", lastSeq, heads.size());
+    recovered();
+  }
+
+  // ---- health: one log line per change ----
+
+  @Override
+  public Status status() {
+    return status;
+  }
+
+  static boolean isCorruption(SQLException e) {
+    int code = e.getErrorCode() & 0xff;
+    String m = String.valueOf(e.getMessage());
+    return code == SQLITE_CORRUPT || code == SQLITE_NOTADB || m.contains("SQLITE_CORRUPT")
+        || m.contains("SQLITE_NOTADB");
+  }
+
+  private void unavailable(Exception cause) {
+    synchronized (statusLock) {
+      if (status.condition() != Status.Condition.OK) {
+        return;
+      }
+      unavailableSince = System.nanoTime();
+      status = Status.of(Status.Condition.UNAVAILABLE, "cannot write " + file + ": " + cause.getMessage());
+    }
+    LOG.warn("event log cannot write (appends are refused until it can; retrying every second): {}",
+        cause.toString());
+  }
+
+  private void recovered() {
+    long down;
+    synchronized (statusLock) {
+      if (status.condition() != Status.Condition.UNAVAILABLE) {
+        return;
+      }
+      status = Status.OK;
+      down = (System.nanoTime() - unavailableSince) / 1_000_000;
+    }
+    LOG.info("event log writes again after {} ms: last seq {}, {} accounts", down, lastSeq, heads.size());
+  }
+
+  /** Marks the store corrupt (once) and returns the exception for the caller to throw. */
+  private CorruptLogException corrupt(String what, SQLException cause) {
+    boolean first;
+    synchronized (statusLock) {
+      first = status.condition() != Status.Condition.CORRUPT && status.condition() != Status.Condition.FAILED;
+      if (first) {
+        status = Status.of(Status.Condition.CORRUPT, file + " is corrupt: " + what);
+      }
+    }
+    if (first) {
+      LOG.error("event log {} is corrupt ({}): appends are refused and the damaged range cannot be served;"
+          + " restore the file from a copy (see the inverter README, \"Corruption\")", file, what);
+    }
+    return new CorruptLogException("event log " + file + " is corrupt: " + what, cause);
+  }
+
+  private void failed(String what, Throwable cause) {
+    synchronized (statusLock) {
+      status = Status.of(Status.Condition.FAILED, what);
+    }
+    LOG.error("event log failed for good: {}", what, cause);
   }
 
   private void commitGroup(List<AppendTask> group) {
     long start = System.nanoTime();
+    if (status.condition() == Status.Condition.CORRUPT) {
+      EventLogException refused = new EventLogException("event log cannot write: " + status.detail());
+      for (Task t : group) {
+        t.done.completeExceptionally(refused);
+      }
+      return;
+    }
     try {
       if (needsRecovery) {
         recover();
@@ -490,14 +790,23 @@ public final class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Fails every append of the group (none of it is stored) and schedules recovery. */
+  /**
+   * Fails every append of the group (none of it is stored) and schedules recovery. The state
+   * change is logged once (see {@link #unavailable}); each failed group only at debug level.
+   */
   private void fail(List<? extends Task> group, Exception e) {
     needsRecovery = true;
-    EventLogException failure = new EventLogException("event log write failed: " + e.getMessage(), e);
+    EventLogException failure;
+    if (e instanceof SQLException q && isCorruption(q)) {
+      failure = corrupt("while writing: " + q.getMessage(), q);
+    } else {
+      unavailable(e);
+      failure = new EventLogException("event log write failed: " + e.getMessage(), e);
+    }
     for (Task t : group) {
       t.done.completeExceptionally(failure);
     }
-    LOG.warn("group commit of {} appends failed, nothing of it stored: {}", group.size(), e.toString());
+    LOG.debug("group commit of {} appends failed, nothing of it stored: {}", group.size(), e.toString());
   }
 
   // ---- reads ----
@@ -509,7 +818,7 @@ public final class SqliteEventStore implements EventStore {
 
   @Override
   public OptionalLong findStored(Did did, FrameDigest digest) {
-    synchronized (reader) {
+    synchronized (readLock) {
       try (PreparedStatement p = reader.prepareStatement("SELECT seq FROM dedup WHERE digest = ? AND at >= ?")) {
         p.setBytes(1, digest.toBytes());
         p.setLong(2, clock.millis() - settings.dedupWindow().toMillis());
@@ -517,9 +826,16 @@ public final class SqliteEventStore implements EventStore {
           return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
         }
       } catch (SQLException e) {
-        throw new EventLogException("event log read failed: " + e.getMessage(), e);
+        throw readFailure(e);
       }
     }
+  }
+
+  private EventLogException readFailure(SQLException e) {
+    if (isCorruption(e)) {
+      return corrupt("while reading: " + e.getMessage(), e);
+    }
+    return new EventLogException("event log read failed: " + e.getMessage(), e);
   }
 
   @Override
@@ -534,7 +850,7 @@ public final class SqliteEventStore implements EventStore {
 
   @Override
   public List<LoggedEvent> readAfter(long afterSeq, int max) {
-    synchronized (reader) {
+    synchronized (readLock) {
       try (PreparedStatement p = reader.prepareStatement(
           "SELECT seq, did, type, frame, received_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?")) {
         p.setLong(1, afterSeq);
@@ -548,7 +864,7 @@ public final class SqliteEventStore implements EventStore {
         }
         return out;
       } catch (SQLException e) {
-        throw new EventLogException("event log read failed: " + e.getMessage(), e);
+        throw readFailure(e);
       }
     }
   }
@@ -590,7 +906,11 @@ public final class SqliteEventStore implements EventStore {
         LOG.debug("pruned {} events; oldest seq now {}", n, oldestSeq);
       }
     } catch (RuntimeException e) {
-      LOG.warn("pruning failed: {}", e.toString());
+      // the writer logs the state change behind it once
+      LOG.debug("pruning failed: {}", e.toString());
+    } catch (Error e) {
+      failed("the pruner thread died: " + e, e);
+      throw e;
     }
   }
 
@@ -700,7 +1020,7 @@ public final class SqliteEventStore implements EventStore {
       Thread.currentThread().interrupt();
     }
     try {
-      synchronized (reader) {
+      synchronized (readLock) {
         reader.close();
       }
       writer.close();
