@@ -57,10 +57,24 @@ public record CommitEvent(
   }
 
   /**
+   * The {@code #commit} message for a commit made by a {@link dev.atsync.repo.Repository}, to be
+   * posted to an inverter or published to one: seq 0, since the inverter assigns the sequence.
+   *
+   * @param r the commit
+   * @param time when the event is emitted
+   * @return the message
+   */
+  public static CommitEvent of(CommitResult r, Instant time) {
+    return of(r, 0, time);
+  }
+
+  /**
    * The {@code #commit} message for a commit made by a {@link dev.atsync.repo.Repository}.
    *
+   * @param r the commit
    * @param seq the seq to put in the message (an inverter replaces it)
    * @param time when the event is emitted
+   * @return the message
    */
   public static CommitEvent of(CommitResult r, long seq, Instant time) {
     List<CommitOp> ops = new ArrayList<>(r.ops().size());

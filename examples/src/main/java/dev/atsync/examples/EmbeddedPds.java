@@ -4,7 +4,7 @@ import dev.atsync.cbor.Value;
 import dev.atsync.crypto.Curve;
 import dev.atsync.crypto.PrivateKey;
 import dev.atsync.firehose.CommitEvent;
-import dev.atsync.firehose.Frame;
+import dev.atsync.firehose.subscribe.FirehoseSubscriber;
 import dev.atsync.firehose.verify.CommitVerifier;
 import dev.atsync.firehose.identity.KeySource;
 import dev.atsync.firehose.verify.Verdict;
@@ -20,14 +20,12 @@ import dev.atsync.syntax.TidClock;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.java_websocket.client.WebSocketClient;
-import org.java_websocket.handshake.ServerHandshake;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A minimal Java "PDS": keeps a repository with atproto-mst, writes records, and publishes Sync
@@ -56,52 +54,34 @@ public final class EmbeddedPds {
     TidClock rkeys = new TidClock();
     try (Inverter inverter = Inverter.builder().log(EventLog.inMemory())
         .publicAddress(new InetSocketAddress("127.0.0.1", 0)).inProcessIngestOnly().build().start()) {
-      LinkedBlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
-      WebSocketClient relay = new WebSocketClient(URI.create("ws://127.0.0.1:" + inverter.publicPort()
-          + "/xrpc/com.atproto.sync.subscribeRepos")) {
-        @Override
-        public void onOpen(ServerHandshake h) {}
-
-        @Override
-        public void onMessage(String m) {}
-
-        @Override
-        public void onMessage(ByteBuffer b) {
-          byte[] a = new byte[b.remaining()];
-          b.get(a);
-          received.add(a);
-        }
-
-        @Override
-        public void onClose(int c, String r, boolean remote) {}
-
-        @Override
-        public void onError(Exception e) {}
-      };
-      relay.connectBlocking(10, TimeUnit.SECONDS);
-      for (int i = 0; i < records; i++) {
-        CommitResult c = repo.apply(List.of(Write.create(RepoPath.parse("app.bsky.feed.post/" + rkeys.next().toString()),
-            post("hello from the embedded PDS #" + i))));
-        long seq = inverter.publish(List.of(CommitEvent.of(c, 0, Instant.now()).toFrame())).get(0);
-        out.printf("published rev %s as seq %d%n", c.rev(), seq);
-      }
+      // the relay side: the toolkit's own subscriber, from the start of the stream, so nothing
+      // published before its connection completes is missed
       CommitVerifier verifier = CommitVerifier.builder().keys(KeySource.of(Map.of(did, key.publicKey()))).build();
-      int ok = 0;
-      for (int i = 0; i < records; i++) {
-        byte[] frame = received.poll(10, TimeUnit.SECONDS);
-        if (frame == null) {
-          break;
+      AtomicInteger ok = new AtomicInteger();
+      CountDownLatch all = new CountDownLatch(records);
+      try (FirehoseSubscriber relay = FirehoseSubscriber.builder(URI.create("ws://127.0.0.1:" + inverter.publicPort()
+          + "/xrpc/com.atproto.sync.subscribeRepos"))
+          .cursor(0).handler(frame -> {
+            Verdict v = verifier.verify(frame);
+            if (v.status() == Verdict.Status.VALID) {
+              ok.incrementAndGet();
+            } else {
+              out.println("not valid: " + v);
+            }
+            all.countDown();
+          }).build()) {
+        relay.start();
+        for (int i = 0; i < records; i++) {
+          CommitResult c = repo.apply(List.of(Write.create(
+              RepoPath.parse("app.bsky.feed.post/" + rkeys.next().toString()),
+              post("hello from the embedded PDS #" + i))));
+          long seq = inverter.publish(CommitEvent.of(c, Instant.now())).get(0);
+          out.printf("published rev %s as seq %d%n", c.rev(), seq);
         }
-        Verdict v = verifier.verify(Frame.decode(frame));
-        if (v.status() == Verdict.Status.VALID) {
-          ok++;
-        } else {
-          out.println("not valid: " + v);
-        }
+        all.await(10, TimeUnit.SECONDS);
       }
-      relay.closeBlocking();
-      out.printf("relay received and verified %d of %d commits%n", ok, records);
-      return ok == records ? 0 : 1;
+      out.printf("relay received and verified %d of %d commits%n", ok.get(), records);
+      return ok.get() == records ? 0 : 1;
     }
   }
 }

@@ -125,6 +125,20 @@ public final class IngestPipeline {
     }
   }
 
+  /**
+   * Checks and appends frames taken in order from one upstream in one append, moving the
+   * upstream's cursor to {@code position} (its last frame's seq) with them: all or nothing, like
+   * a post. The caller falls back to {@link #ingest(Frame, EventStore.UpstreamPosition)} frame by
+   * frame when the batch is refused for one of its frames.
+   *
+   * @return the frames' seqs in the log, and how many were already stored
+   * @throws IngestException if any frame is refused, or the log cannot store (nothing stored, the
+   *     cursor unmoved)
+   */
+  public AppendResult ingest(List<Frame> frames, EventStore.UpstreamPosition position) {
+    return append(checked(frames), Optional.of(position));
+  }
+
   /** The frames, checked (structure, lexicon, the configured check), as log events. */
   private List<LogEvent> checked(List<Frame> frames) {
     List<LogEvent> events = new ArrayList<>(frames.size());

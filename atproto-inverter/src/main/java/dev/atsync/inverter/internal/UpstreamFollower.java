@@ -1,5 +1,6 @@
 package dev.atsync.inverter.internal;
 
+import dev.atsync.firehose.CommitEvent;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.InfoEvent;
 import dev.atsync.firehose.StreamError;
@@ -12,11 +13,20 @@ import dev.atsync.inverter.UpstreamStatus;
 import dev.atsync.inverter.log.AppendResult;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.EventStore;
+import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -27,10 +37,13 @@ import org.slf4j.LoggerFactory;
  * address, behind the load balancer) with the library's subscriber, and puts every event it emits
  * through the same pipeline as a post, with the upstream's cursor stored in the log together with
  * the events. A restart resumes right after the last event stored, so nothing is lost and nothing
- * is taken twice; the first start takes the upstream's whole backfill window (cursor 0).
+ * is taken twice; the first start takes the upstream's whole backfill window (cursor 0). Frames
+ * are stored by a writer thread, as many per append as have arrived meanwhile (a backlog costs one
+ * durable commit per batch, an idle stream one per event); a bounded queue between the two holds the
+ * upstream back when the log is slower than it.
  *
  * <p>An event the pipeline refuses (invalid, or older than what the log already holds) is
- * skipped and counted; while the log cannot store (a full disk, NATS down) the same event is
+ * skipped and counted, and the rest of its batch stored; while the log cannot store (a full disk, NATS down) the same event is
  * retried with backoff, so the upstream's stream waits rather than losing it. An upstream that
  * answers {@code FutureCursor} (it restarted with a lower counter) or whose seq goes backwards is
  * followed live from then on; each case is logged and counted.
@@ -39,6 +52,10 @@ public final class UpstreamFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamFollower.class);
   private static final Set<String> ACCOUNT_EVENTS = Set.of("#commit", "#sync", "#identity", "#account");
   private static final Duration RETRY_MAX = Duration.ofSeconds(5);
+  /** Most frames stored in one append (one durable commit). */
+  private static final int MAX_BATCH = 256;
+  /** Frames taken from the upstream and not yet stored; a full queue holds the upstream back. */
+  private static final int QUEUE_CAPACITY = 1024;
 
   private final URI endpoint;
   private final String name;
@@ -52,6 +69,10 @@ public final class UpstreamFollower implements AutoCloseable {
   private final LongAdder cursorResets;
   private final AtomicLong lastEventAt = new AtomicLong();
   private final AtomicLong lastSeq = new AtomicLong(-1);
+  private final BlockingQueue<Frame> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final Thread writer;
+  /** The last seq queued (the subscriber's lane only). */
+  private volatile long lastQueued = -1;
   private volatile boolean connected;
   private volatile boolean closed;
 
@@ -81,6 +102,9 @@ public final class UpstreamFollower implements AutoCloseable {
         "upstream", name, () -> lastSeq.get());
     OptionalLong cursor = log.upstreamCursor(name);
     cursor.ifPresent(lastSeq::set);
+    lastQueued = lastSeq.get();
+    this.writer = new Thread(this::write, "atsync-upstream-writer " + name);
+    writer.setDaemon(true);
     this.subscriber = FirehoseSubscriber.builder(endpoint)
         .cursor(cursor.orElse(0))
         .lanes(1) // one upstream's events in its order: the chain of each account, and the cursor
@@ -95,21 +119,130 @@ public final class UpstreamFollower implements AutoCloseable {
   public void start() {
     LOG.info("following upstream {} from {}", name,
         lastSeq.get() < 0 ? "the start of its backfill window" : "after seq " + lastSeq.get());
+    writer.start();
     subscriber.start();
   }
 
-  /** Takes one frame: stored, skipped, or retried until the log can store it. */
+  /**
+   * Takes one frame from the subscriber's lane: queued for the writer, waiting while the queue is
+   * full (so a log that cannot keep up, or cannot store at all, holds the upstream's stream back
+   * rather than buffering without bound).
+   */
   private void take(Frame frame) throws InterruptedException {
     if (frame.type().filter(ACCOUNT_EVENTS::contains).isEmpty() || frame.seq().isEmpty()) {
       return; // not an account event (a message type this inverter does not serve)
     }
     long seq = frame.seq().getAsLong();
-    long previous = lastSeq.get();
+    long previous = lastQueued;
     if (previous >= 0 && seq <= previous) {
       cursorResets.increment();
       LOG.warn("upstream {} went back from seq {} to {} (restarted with a new counter?); following it from there",
           name, previous, seq);
     }
+    lastQueued = seq;
+    queue.put(frame);
+  }
+
+  /**
+   * The writer: stores what the subscriber queued, as many frames per append as are waiting (up to
+   * {@link #MAX_BATCH}), so catching up on a backlog costs one durable commit per batch instead of
+   * one per event. Runs until closed.
+   */
+  private void write() {
+    List<Frame> batch = new ArrayList<>(MAX_BATCH);
+    try {
+      while (!closed) {
+        Frame first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.clear();
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        for (int from = 0; from < batch.size(); ) {
+          int to = chainedRun(batch, from);
+          store(batch.subList(from, to));
+          from = to;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      LOG.error("upstream {}: the writer stopped: {}", name, e.toString(), e);
+      throw e;
+    }
+  }
+
+  /**
+   * The end of the longest run from {@code from} that can be stored in one append: it stops before
+   * a commit that follows one of its account's events in the run without chaining to it (its
+   * {@code since} is not the run's last rev of that account), since that commit's predecessor is
+   * still to come from another instance and the reorder wait must hold it alone.
+   */
+  static int chainedRun(List<Frame> frames, int from) {
+    Map<Did, Optional<Tid>> lastRev = new HashMap<>();
+    int i = from;
+    for (; i < frames.size(); i++) {
+      Frame f = frames.get(i);
+      Optional<Did> did = f.did();
+      if (did.isEmpty()) {
+        continue;
+      }
+      Optional<Tid> before = lastRev.get(did.get());
+      boolean commit = f.type().filter("#commit"::equals).isPresent();
+      if (before != null && commit && before.isPresent() && !since(f).equals(before)) {
+        break;
+      }
+      if (commit || f.type().filter("#sync"::equals).isPresent()) {
+        lastRev.put(did.get(), f.rev());
+      } else {
+        lastRev.putIfAbsent(did.get(), Optional.empty());
+      }
+    }
+    return Math.max(i, from + 1);
+  }
+
+  private static Optional<Tid> since(Frame commit) {
+    try {
+      return commit.event() instanceof CommitEvent c ? c.since() : Optional.empty();
+    } catch (RuntimeException malformed) {
+      return Optional.empty(); // the pipeline refuses it with the reason
+    }
+  }
+
+  /**
+   * Stores a batch in one append; when one of its frames is refused, frame by frame so that only
+   * the refused ones are skipped; while the log cannot store, retried with backoff.
+   */
+  private void store(List<Frame> batch) throws InterruptedException {
+    long last = batch.get(batch.size() - 1).seq().getAsLong();
+    long pause = 100;
+    while (!closed) {
+      try {
+        AppendResult r = pipeline.ingest(batch, new EventStore.UpstreamPosition(name, last));
+        duplicates.add(r.duplicates());
+        events.add(batch.size() - r.duplicates());
+        advance(last);
+        return;
+      } catch (IngestException e) {
+        if (e.error() != IngestError.UNAVAILABLE) {
+          break; // a frame of the batch is refused: find which, storing the others
+        }
+        Thread.sleep(pause); // the log cannot store now: the batch waits, and so does the upstream
+        pause = Math.min(pause * 2, RETRY_MAX.toMillis());
+      }
+    }
+    if (closed) {
+      return;
+    }
+    for (Frame frame : batch) {
+      storeOne(frame);
+    }
+  }
+
+  /** Stores one frame: stored, skipped when refused, or retried until the log can store it. */
+  private void storeOne(Frame frame) throws InterruptedException {
+    long seq = frame.seq().getAsLong();
     EventStore.UpstreamPosition position = new EventStore.UpstreamPosition(name, seq);
     long pause = 100;
     while (!closed) {
@@ -120,19 +253,23 @@ public final class UpstreamFollower implements AutoCloseable {
         } else {
           events.increment();
         }
-        break;
+        advance(seq);
+        return;
       } catch (IngestException e) {
         if (e.error() != IngestError.UNAVAILABLE) {
           refused.increment();
           LOG.info("upstream {} seq {}: {} refused and skipped: {}", name, seq, frame.type().orElse("?"),
               e.getMessage());
-          break;
+          advance(seq);
+          return;
         }
-        // the log cannot store now: this event waits, and so does the upstream behind it
         Thread.sleep(pause);
         pause = Math.min(pause * 2, RETRY_MAX.toMillis());
       }
     }
+  }
+
+  private void advance(long seq) {
     lastSeq.set(seq);
     lastEventAt.set(System.currentTimeMillis());
   }
@@ -167,7 +304,7 @@ public final class UpstreamFollower implements AutoCloseable {
         cursorResets.increment();
         LOG.warn("upstream {} answered FutureCursor for seq {} (restarted with a lower counter?); following it from the"
             + " start of its new sequence", name, lastSeq.get());
-        lastSeq.set(-1);
+        lastQueued = -1;
       } else {
         LOG.warn("upstream {} sent error {}: {}", name, error.error(), error.message().orElse(""));
       }
@@ -184,14 +321,23 @@ public final class UpstreamFollower implements AutoCloseable {
     long seq = lastSeq.get();
     long at = lastEventAt.get();
     return new UpstreamStatus(endpoint, connected, seq < 0 ? OptionalLong.empty() : OptionalLong.of(seq),
-        events.sum(), duplicates.sum(), refused.sum(), reconnects.sum(), cursorResets.sum(), subscriber.queueDepth(),
+        events.sum(), duplicates.sum(), refused.sum(), reconnects.sum(), cursorResets.sum(),
+        subscriber.queueDepth() + queue.size(),
         at == 0 ? Optional.empty() : Optional.of(System.currentTimeMillis() - at));
   }
 
-  /** Stops following; the frame being stored finishes first. */
+  /**
+   * Stops following; the batch being stored finishes first. Frames queued and not yet stored are
+   * dropped: the log's cursor for this upstream is still before them, so a restart takes them again.
+   */
   @Override
   public void close() {
     closed = true;
     subscriber.close();
+    try {
+      writer.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
