@@ -178,6 +178,8 @@ class ReferencePdsTest {
         statuses.merge(a.active() ? "active" : a.status().orElse("inactive"), 1, Integer::sum);
       }
     }
+    System.out.printf("reference PDS stream: %d frames, by type %s, #account statuses %s, %d #sync at the rev just"
+        + " committed, largest commit %d ops%n", stream.size(), types, statuses, syncAtCommitRev, maxOps);
     // ten sign-ups (one account deleted since, its events gone from the PDS's backfill), each a
     // #commit then a #sync at the same rev; a reactivation, also a #sync at the current rev
     assertTrue(syncAtCommitRev >= 10, "a #sync at the rev just committed: " + syncAtCommitRev);
