@@ -208,6 +208,16 @@ class AdminRoutesTest {
     assertTrue(ups.get(0).get("endpoint").asText().endsWith("/xrpc/com.atproto.sync.subscribeRepos"));
     assertFalse(ups.get(0).get("connected").asBoolean());
     assertEquals(0, ups.get(0).get("events").asLong());
+    // and its series, labelled with the endpoint
+    String endpoint = ups.get(0).get("endpoint").asText();
+    String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + inverter.ingestPort().orElseThrow()
+        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    for (String series : List.of("atsync_inverter_upstream_connected", "atsync_inverter_upstream_seq",
+        "atsync_inverter_upstream_events_total", "atsync_inverter_upstream_duplicates_total",
+        "atsync_inverter_upstream_refused_total", "atsync_inverter_upstream_reconnects_total",
+        "atsync_inverter_upstream_cursor_resets_total")) {
+      assertTrue(text.contains(series + "{upstream=\"" + endpoint + "\"}"), series + " in\n" + text);
+    }
   }
 
   @Test

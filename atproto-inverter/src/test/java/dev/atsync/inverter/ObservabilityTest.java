@@ -99,6 +99,7 @@ class ObservabilityTest {
     assertEquals(200, r.statusCode());
     assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"), r.headers().toString());
     String text = r.body();
+    System.out.println(text); // the exposition after real traffic, for the record (surefire's -output.txt)
 
     // the inverter's own series, under the names they always had
     assertEquals(n, sample(text, "atsync_inverter_events_ingested_total"));
