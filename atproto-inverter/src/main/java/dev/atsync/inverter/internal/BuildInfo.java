@@ -23,7 +23,13 @@ public record BuildInfo(String version, String revision) {
 
   /** The build of the jar holding {@code type} (read once per call: cache it). */
   public static BuildInfo of(Class<?> type) {
-    Manifest m = manifest(type);
+    java.security.CodeSource source = type.getProtectionDomain().getCodeSource();
+    return at(source == null ? null : source.getLocation());
+  }
+
+  /** The build of the jar, or the class directory, at {@code where} (null: unknown). */
+  public static BuildInfo at(URL where) {
+    Manifest m = manifest(where);
     if (m == null) {
       return new BuildInfo(UNKNOWN, UNKNOWN);
     }
@@ -38,10 +44,8 @@ public record BuildInfo(String version, String revision) {
     return v == null || v.isBlank() || v.startsWith("${") ? UNKNOWN : v.trim();
   }
 
-  private static Manifest manifest(Class<?> type) {
+  private static Manifest manifest(URL where) {
     try {
-      URL where = type.getProtectionDomain().getCodeSource() == null ? null
-          : type.getProtectionDomain().getCodeSource().getLocation();
       if (where == null || !"file".equals(where.getProtocol())) {
         return null;
       }
