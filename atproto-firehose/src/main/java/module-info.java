@@ -7,6 +7,7 @@
 module dev.atsync.firehose {
   requires transitive dev.atsync.mst;
   requires com.fasterxml.jackson.databind;
+  requires com.github.benmanes.caffeine;
   requires java.net.http;
   requires org.java_websocket;
   requires org.slf4j;

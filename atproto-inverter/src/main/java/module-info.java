@@ -14,6 +14,12 @@ module dev.atsync.inverter {
   requires io.netty.handler;
   requires io.netty.transport;
   requires org.slf4j;
+  requires com.fasterxml.jackson.core;
+  requires com.fasterxml.jackson.databind;
+  // the meter registry is in the builder's signature
+  requires transitive micrometer.core;
+  requires micrometer.registry.prometheus;
+  requires io.prometheus.metrics.model;
   requires static io.nats.jnats;
 
   exports dev.atsync.inverter;

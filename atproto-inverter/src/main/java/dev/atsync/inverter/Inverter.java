@@ -3,6 +3,8 @@ package dev.atsync.inverter;
 import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.FrameLimits;
 import dev.atsync.firehose.StreamEvent;
+import dev.atsync.inverter.internal.AdminRoutes;
+import dev.atsync.inverter.internal.BuildInfo;
 import dev.atsync.inverter.internal.Fanout;
 import dev.atsync.inverter.internal.Health;
 import dev.atsync.inverter.internal.IngestPipeline;
@@ -14,6 +16,7 @@ import dev.atsync.inverter.internal.SubscriberSettings;
 import dev.atsync.inverter.internal.TokenSet;
 import dev.atsync.inverter.internal.UpstreamFollower;
 import dev.atsync.inverter.log.EventLog;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -60,7 +63,7 @@ public final class Inverter implements AutoCloseable {
 
   private final Config config;
   private final EventLog log;
-  private final Metrics metrics = new Metrics();
+  private final Metrics metrics;
   private final Health health;
   private final IngestPipeline pipeline;
   private final Fanout fanout;
@@ -72,14 +75,22 @@ public final class Inverter implements AutoCloseable {
 
   /** What the builder said, copied at {@link Builder#build()}: later changes to the builder do not reach here. */
   private record Config(InetSocketAddress ingestAddress, List<String> tokens, long maxBodyBytes,
-      Duration drainTimeout, ServerLimits limits) {}
+      Duration drainTimeout, ServerLimits limits, Optional<String> adminToken) {
+    @Override
+    public String toString() {
+      return "Config[ingestAddress=" + ingestAddress + ", tokens=" + tokens.size() + " (hidden), admin token "
+          + (adminToken.isPresent() ? "set" : "none") + "]";
+    }
+  }
 
   private Inverter(Builder b) {
     ServerLimits limits = new ServerLimits(b.maxHeaderBytes, b.headerTimeout, b.bodyTimeout, b.idleTimeout,
         b.maxIngestConnections, b.maxPublicConnections > 0 ? b.maxPublicConnections : b.maxSubscribers + 128,
         b.maxIngestBytesInFlight, b.maxHandshakeBytesInFlight, b.maxBackfillBytesInFlight, INGEST_THREADS);
-    this.config = new Config(b.ingestAddress, List.copyOf(b.tokens), b.maxBodyBytes, b.drainTimeout, limits);
+    this.config = new Config(b.ingestAddress, List.copyOf(b.tokens), b.maxBodyBytes, b.drainTimeout, limits,
+        Optional.ofNullable(b.adminToken));
     this.log = Objects.requireNonNull(b.log, "log");
+    this.metrics = new Metrics(b.meterRegistry);
     this.pipeline = new IngestPipeline(log, b.frameLimits, b.maxFramesPerRequest, b.check, b.reorderWait, metrics);
     SubscriberSettings s = new SubscriberSettings(b.maxSubscribers, b.futureCursorLive, b.maxQueuedBytes,
         b.maxLagEvents, b.maxLagTime, b.writeTimeout, b.pingInterval, b.recentFrames, b.recentBytes);
@@ -102,6 +113,9 @@ public final class Inverter implements AutoCloseable {
     metrics.gauge("atsync_inverter_ready", "1 when the inverter is ready (the log takes appends)",
         () -> health.ready() ? 1 : 0);
     metrics.gauge("atsync_inverter_live", "1 until a worker died", () -> health.live() ? 1 : 0);
+    BuildInfo build = BuildInfo.of(Inverter.class);
+    metrics.info("atsync_build", "The running build: always 1, labelled with its version and git revision",
+        "version", build.version(), "revision", build.revision());
   }
 
   /** A builder with safe defaults: public listener on port 2470, ingest on 127.0.0.1:2471. */
@@ -134,6 +148,10 @@ public final class Inverter implements AutoCloseable {
       } catch (IOException e) {
         close();
         throw new UncheckedIOException("ingest listener failed to bind " + config.ingestAddress(), e);
+      }
+      if (config.adminToken().isPresent()) {
+        ingestServer.admin(new AdminRoutes(new TokenSet(List.of(config.adminToken().get()), "admin"), fanout,
+            this::upstreams, log));
       }
     }
     health.start();
@@ -196,9 +214,19 @@ public final class Inverter implements AutoCloseable {
     return fanout.size();
   }
 
-  /** The Prometheus text exposition of the inverter's metrics (also served at {@code /metrics}). */
+  /**
+   * The Prometheus text exposition of the inverter's metrics (also served at {@code /metrics}).
+   *
+   * @throws IllegalStateException if the embedder's {@link Builder#meterRegistry registry} is not
+   *     (and does not contain) a Prometheus registry
+   */
   public String metricsText() {
     return metrics.scrape();
+  }
+
+  /** The registry the inverter's meters are on: the embedder's, or the inverter's own Prometheus registry. */
+  public MeterRegistry meterRegistry() {
+    return metrics.registry();
   }
 
   /** How each upstream is followed (pull mode), in the order they were configured. */
@@ -275,6 +303,7 @@ public final class Inverter implements AutoCloseable {
     }
     log.close();
     health.close();
+    metrics.close();
     LOG.info("inverter stopped at seq {}", log.lastSeq());
   }
 
@@ -323,8 +352,33 @@ public final class Inverter implements AutoCloseable {
     private long maxBackfillBytesInFlight = 64L * 1024 * 1024;
     private Consumer<Throwable> onFatal = Health.HALT;
     private final List<java.util.function.IntConsumer> subscriberListeners = new ArrayList<>();
+    private MeterRegistry meterRegistry;
+    private String adminToken;
 
     private Builder() {}
+
+    /**
+     * The Micrometer registry to put the inverter's meters on (default: a Prometheus registry of
+     * the inverter's own, with the JVM and process metrics bound to it). On an embedder's
+     * registry the inverter binds only its own meters (the JVM and process binders are the
+     * embedder's to bind) and removes them when it closes; {@code /metrics} and
+     * {@link Inverter#metricsText()} render it if it is, or contains, a Prometheus registry, and
+     * answer 404 (throw) otherwise.
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry);
+      return this;
+    }
+
+    /**
+     * The bearer token of the admin routes on the ingest listener ({@code /admin/...}: list and
+     * disconnect subscribers, list upstreams, show the log), 16+ characters, separate from the
+     * ingest tokens (an ingest token does not open them). Without one the admin routes answer 404.
+     */
+    public Builder adminToken(String token) {
+      this.adminToken = Objects.requireNonNull(token);
+      return this;
+    }
 
     /**
      * Called with the number of connected subscribers whenever it changes, for example to ask
@@ -589,6 +643,15 @@ public final class Inverter implements AutoCloseable {
       }
       if (ingestAddress != null) {
         new TokenSet(tokens);
+      }
+      if (adminToken != null) {
+        if (ingestAddress == null) {
+          throw new IllegalStateException("the admin routes are on the ingest listener: an admin token needs one");
+        }
+        new TokenSet(List.of(adminToken), "admin");
+        if (tokens.contains(adminToken)) {
+          throw new IllegalArgumentException("the admin token must differ from every ingest token");
+        }
       }
       return new Inverter(this);
     }

@@ -66,8 +66,9 @@ public final class TestPdsInstance implements AutoCloseable {
 
   /** The seq of the last event this instance emitted. */
   public long lastSeq() {
-    return Long.parseLong(firehose.metricsText().lines().filter(l -> l.startsWith("atsync_inverter_last_seq "))
-        .findFirst().orElseThrow().split(" ")[1]);
+    // Prometheus values are floating point ("5.0", "1.23457E8")
+    return (long) Double.parseDouble(firehose.metricsText().lines()
+        .filter(l -> l.startsWith("atsync_inverter_last_seq ")).findFirst().orElseThrow().split(" ")[1]);
   }
 
   /**

@@ -43,6 +43,9 @@ public final class InverterMain {
     option("token", "", "ingest bearer token (repeatable; or comma-separated in ATSYNC_TOKEN);"
         + " if none is given one is generated into <data-dir>/ingest-token");
     option("token-file", "", "file holding ingest tokens, one per line");
+    option("admin-token", "", "bearer token of the admin routes (/admin/...) on the ingest listener;"
+        + " none: they answer 404");
+    option("admin-token-file", "", "file holding the admin token (its first line)");
     option("log", "sqlite", "event log: sqlite (durable, default), jetstream (shared by several nodes) or memory"
         + " (tests only)");
     option("nats-url", "nats://127.0.0.1:4222", "--log jetstream: NATS server URL (repeatable; or comma-separated"
@@ -228,6 +231,10 @@ public final class InverterMain {
       throw new IllegalArgumentException("--future-cursor must be error or live");
     }
     Inverter.Builder b = Inverter.builder();
+    String admin = adminToken(opts);
+    if (admin != null) {
+      b.adminToken(admin);
+    }
     for (String u : opts.getOrDefault("upstream", List.of())) {
       if (!u.isBlank()) {
         b.upstream(java.net.URI.create(u.trim()));
@@ -244,6 +251,18 @@ public final class InverterMain {
         .futureCursorLive(future.equals("live"))
         .maxBodyBytes(number(opts, "max-body-bytes"))
         .drainTimeout(Duration.ofSeconds(5));
+  }
+
+  /** The admin token, from --admin-token (ATSYNC_ADMIN_TOKEN) or the first line of --admin-token-file. */
+  static String adminToken(Map<String, List<String>> opts) throws IOException {
+    String file = one(opts, "admin-token-file");
+    if (!file.isEmpty()) {
+      return Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream().map(String::trim)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("--admin-token-file " + file + " holds no token"));
+    }
+    String t = one(opts, "admin-token").trim();
+    return t.isEmpty() ? null : t;
   }
 
   static EventCheck check(String mode, java.util.Optional<dev.atsync.firehose.identity.KeySource> keys) {

@@ -81,4 +81,26 @@ class InverterMainTest {
       assertEquals(List.of(1, 0), counts);
     }
   }
+
+  @Test
+  void adminTokenFromItsFileOpensTheAdminRoutes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("admin-token");
+    java.nio.file.Files.writeString(file, "# the operator's\nadmin-token-0123456789abcdef\n");
+    Map<String, List<String>> o = InverterMain.parse(new String[] {"--admin-token-file", file.toString(),
+        "--log", "memory", "--token", "ingest-token-0123456789abcdef", "--public-host", "127.0.0.1",
+        "--public-port", "0", "--ingest-port", "0", "--data-dir", dir.toString()}, Map.of());
+    assertEquals("admin-token-0123456789abcdef", InverterMain.adminToken(o));
+    assertEquals("from-the-environment-0123", InverterMain.adminToken(InverterMain.parse(new String[0],
+        Map.of("ATSYNC_ADMIN_TOKEN", "from-the-environment-0123"))));
+    assertEquals(null, InverterMain.adminToken(InverterMain.parse(new String[0], Map.of())));
+    try (Inverter inv = InverterMain.build(o).start()) {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + inv.ingestPort().orElseThrow()
+              + "/admin/log")).header("Authorization", "Bearer admin-token-0123456789abcdef").build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(r.body().contains("\"store\":\"memory\""), r.body());
+    }
+  }
 }

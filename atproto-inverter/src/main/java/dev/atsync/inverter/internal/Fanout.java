@@ -51,6 +51,7 @@ public final class Fanout implements AutoCloseable {
   private static final long TICK_MILLIS = 20;
   private static final long BACKFILL_PAUSE_MILLIS = 10;
   private static final long BACKFILL_RETRY_MILLIS = 500;
+  private static final String SUBSCRIBER_LAG = "atsync_inverter_subscriber_lag_events";
 
   private final EventLog log;
   private final SubscriberSettings settings;
@@ -68,6 +69,8 @@ public final class Fanout implements AutoCloseable {
   private final LongAdder dropped;
   private final LongAdder backfillDeliveries;
   private final List<IntConsumer> countListeners = new CopyOnWriteArrayList<>();
+  private final Metrics metrics;
+  private final DeliveryClock deliveryClock;
   /** The live tail's last read failure, logged once per change. */
   private volatile String tailProblem;
   private volatile String backfillProblem;
@@ -94,6 +97,9 @@ public final class Fanout implements AutoCloseable {
     this.dropped = metrics.counter("atsync_inverter_subscribers_dropped_total",
         "Subscribers closed with ConsumerTooSlow");
     metrics.gauge("atsync_inverter_subscribers", "Connected subscribers", sessions::size);
+    this.metrics = metrics;
+    this.deliveryClock = new DeliveryClock(metrics.timer("atsync_inverter_post_to_delivery",
+        "From an event's acknowledgement (durable in the log) to its write to a live subscriber's socket"));
     metrics.gauge("atsync_inverter_backfill_bytes", "Backfill frame bytes read and not yet written",
         backfillBudget::used);
     health.watch(new Health.Worker() {
@@ -112,7 +118,11 @@ public final class Fanout implements AutoCloseable {
   /** Starts tailing from the log's current end. */
   public void start() {
     tailSeq = log.lastSeq();
-    log.addAppendListener(seq -> wake());
+    deliveryClock.startAt(tailSeq);
+    log.addAppendListener(seq -> {
+      deliveryClock.acknowledged(seq);
+      wake();
+    });
     thread.start();
   }
 
@@ -128,12 +138,15 @@ public final class Fanout implements AutoCloseable {
 
   void add(Session s) {
     sessions.add(s);
+    metrics.gauge(SUBSCRIBER_LAG, "Events a subscriber is behind the log's newest", "subscriber",
+        Long.toString(s.id), () -> Math.max(0, log.lastSeq() - s.position));
     countChanged();
     wake();
   }
 
   void remove(Session s) {
     if (sessions.remove(s)) {
+      metrics.removeGauge(SUBSCRIBER_LAG, "subscriber", Long.toString(s.id));
       countChanged();
     }
   }
@@ -278,6 +291,7 @@ public final class Fanout implements AutoCloseable {
       }
       s.write(e.getValue());
       s.position = e.getKey();
+      deliveryClock.delivered(e.getKey());
       deliveries.increment();
       sent = true;
     }
@@ -419,6 +433,39 @@ public final class Fanout implements AutoCloseable {
     remove(s);
     s.closeWith(Frame.ofError(StreamError.of(INTERNAL_ERROR, why)).bytes(),
         WebSocketCloseStatus.INTERNAL_SERVER_ERROR.code(), INTERNAL_ERROR, false);
+  }
+
+  /** The connected subscribers, for the admin routes. */
+  public List<SubscriberInfo> subscribers() {
+    long last = log.lastSeq();
+    List<SubscriberInfo> out = new java.util.ArrayList<>(sessions.size());
+    for (Session s : sessions) {
+      long p = s.position;
+      out.add(new SubscriberInfo(s.id, s.remote, p, Math.max(0, last - p), s.queuedBytes(), s.connectedAt,
+          s.backfilling.get()));
+    }
+    out.sort(java.util.Comparator.comparingLong(SubscriberInfo::id));
+    return out;
+  }
+
+  /**
+   * Disconnects a subscriber (an operator's decision): a close frame (1000) saying so, then close.
+   *
+   * @return false if no such subscriber is connected
+   */
+  public boolean disconnect(long id) {
+    for (Session s : sessions) {
+      if (s.id == id) {
+        if (!s.closing.compareAndSet(false, true)) {
+          return false;
+        }
+        LOG.info("disconnecting subscriber {} ({}) at an operator's request", id, s.remote);
+        remove(s);
+        s.closeWith(null, WebSocketCloseStatus.NORMAL_CLOSURE.code(), "disconnected by an operator", false);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Every session, for shutdown. */

@@ -48,6 +48,8 @@ public final class IngestPipeline {
   private final LongAdder duplicates;
   private final Metrics metrics;
   private final ChainOrder chainOrder;
+  private final io.micrometer.core.instrument.Timer toDurable;
+  private final io.micrometer.core.instrument.Timer storeCommit;
 
   /**
    * @param check extra checks after lexicon validation (the commit verifier)
@@ -64,6 +66,10 @@ public final class IngestPipeline {
     this.accepted = metrics.counter("atsync_inverter_events_ingested_total", "Events appended to the log");
     this.duplicates = metrics.counter("atsync_inverter_events_duplicate_total",
         "Events recognised as retries and answered with their original seq");
+    this.toDurable = metrics.timer("atsync_inverter_ingest_to_durable",
+        "From a batch received (a post's whole body, a publish call, an upstream frame) to its events durable");
+    this.storeCommit = metrics.timer("atsync_inverter_store_commit",
+        "One log append: the rev rule, the store's append and its commit (fsync on SQLite, the ack on JetStream)");
   }
 
   /** Decodes a request body of concatenated frames and ingests them. */
@@ -88,6 +94,14 @@ public final class IngestPipeline {
 
   /** Checks and appends already-decoded frames; the seqs come back in input order. */
   public List<Long> ingest(List<Frame> frames) {
+    return ingest(frames, System.nanoTime());
+  }
+
+  /**
+   * As {@link #ingest(List)}, for a batch received at {@code receivedNanos} ({@link System#nanoTime()}):
+   * the ingest-to-durable time is measured from then.
+   */
+  public List<Long> ingest(List<Frame> frames, long receivedNanos) {
     if (frames.isEmpty()) {
       throw reject(IngestError.INVALID_FRAME, "no frames to ingest", -1);
     }
@@ -95,7 +109,9 @@ public final class IngestPipeline {
       throw reject(IngestError.PAYLOAD_TOO_LARGE, frames.size() + " frames exceed the limit of " + maxFramesPerBatch
           + " per request", -1);
     }
-    return append(checked(frames), Optional.empty()).seqs();
+    List<Long> seqs = append(checked(frames), Optional.empty()).seqs();
+    toDurable.record(System.nanoTime() - receivedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    return seqs;
   }
 
   /**
@@ -108,6 +124,7 @@ public final class IngestPipeline {
    *     cursor unmoved, take it again)
    */
   public AppendResult ingest(Frame frame, EventStore.UpstreamPosition position) {
+    long received = System.nanoTime();
     List<LogEvent> events;
     try {
       events = checked(List.of(frame));
@@ -116,7 +133,9 @@ public final class IngestPipeline {
       throw refused;
     }
     try {
-      return append(events, Optional.of(position));
+      AppendResult r = append(events, Optional.of(position));
+      toDurable.record(System.nanoTime() - received, java.util.concurrent.TimeUnit.NANOSECONDS);
+      return r;
     } catch (IngestException e) {
       if (e.error() == IngestError.STALE_REV) {
         log.skipUpstream(position);
@@ -191,7 +210,9 @@ public final class IngestPipeline {
   private AppendResult append(List<LogEvent> events, Optional<EventStore.UpstreamPosition> position) {
     AppendResult r;
     try {
+      long start = System.nanoTime();
       r = position.isPresent() ? log.append(events, position.get()) : log.append(events);
+      storeCommit.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     } catch (StaleRevException e) {
       Map<String, Object> d = new LinkedHashMap<>();
       d.put(IngestProtocol.DID, e.did().toString());

@@ -85,6 +85,8 @@ public final class IngestServer implements AutoCloseable {
   private final Channel server;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean accepting = true;
+  /** The admin routes, when an admin token is configured (else {@code /admin/...} is 404 like any unknown path). */
+  private volatile AdminRoutes admin;
 
   /** Binds the listener; it serves at once. */
   public IngestServer(InetSocketAddress address, IngestPipeline pipeline, TokenSet tokens, long maxBodyBytes,
@@ -141,6 +143,11 @@ public final class IngestServer implements AutoCloseable {
       shutdownThreads();
       throw new IOException("cannot bind " + address + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Serves the admin routes ({@code /admin/...}) from now on. */
+  public void admin(AdminRoutes routes) {
+    this.admin = routes;
   }
 
   /** The bound port. */
@@ -284,8 +291,16 @@ public final class IngestServer implements AutoCloseable {
         respondThenDiscard(ctx, req, health.live() ? 200 : 503, HttpAnswers.JSON,
             Json.write(health.liveness()).getBytes(StandardCharsets.UTF_8));
       } else if (get && path.equals("/metrics")) {
-        respondThenDiscard(ctx, req, 200, "text/plain; version=0.0.4; charset=utf-8",
-            metrics.scrape().getBytes(StandardCharsets.UTF_8));
+        if (metrics.scrapable()) {
+          respondThenDiscard(ctx, req, 200, "text/plain; version=0.0.4; charset=utf-8",
+              metrics.scrape().getBytes(StandardCharsets.UTF_8));
+        } else {
+          refuseThenDiscard(ctx, req, IngestError.NOT_FOUND, "the metrics are on the embedder's meter registry,"
+              + " which is not a Prometheus registry", false);
+        }
+      } else if (admin != null && AdminRoutes.handles(path)) {
+        AdminRoutes.Answer a = admin.answer(m.name(), path, req.headers().get(HttpHeaderNames.AUTHORIZATION));
+        respondThenDiscard(ctx, req, a.status(), HttpAnswers.JSON, a.body());
       } else {
         refuseThenDiscard(ctx, req, IngestError.NOT_FOUND, "no such endpoint: " + path, false);
       }
@@ -469,8 +484,9 @@ public final class IngestServer implements AutoCloseable {
       long hold = reserved;
       reserved = 0;
       byte[][] body = {b};
+      long received = System.nanoTime();
       try {
-        workers.execute(() -> store(ctx, body, hold));
+        workers.execute(() -> store(ctx, body, hold, received));
       } catch (java.util.concurrent.RejectedExecutionException e) {
         budget.release(hold);
         answer(ctx, IngestError.SHUTTING_DOWN, "the inverter is shutting down; retry on another node");
@@ -482,13 +498,13 @@ public final class IngestServer implements AutoCloseable {
      * body is dropped once decoded (the frames are copies), so it is not held while they are
      * checked and stored.
      */
-    private void store(ChannelHandlerContext ctx, byte[][] body, long hold) {
+    private void store(ChannelHandlerContext ctx, byte[][] body, long hold, long received) {
       int status;
       byte[] out;
       try {
         List<dev.atsync.firehose.Frame> frames = pipeline.decode(body[0]);
         body[0] = null;
-        List<Long> seqs = pipeline.ingest(frames);
+        List<Long> seqs = pipeline.ingest(frames, received);
         status = 200;
         out = IngestProtocol.acceptedBody(seqs);
       } catch (IngestException e) {

@@ -17,8 +17,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Session {
   private static final long CLOSE_GRACE_MILLIS = 5_000;
+  private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
   final Channel channel;
   final String remote;
+  /** A number naming this subscriber in the admin routes and the lag metric, unique in this JVM. */
+  final long id = IDS.incrementAndGet();
+  /** When the upgrade completed. */
+  final java.time.Instant connectedAt = java.time.Instant.now();
   /** seq of the last event sent; the next one sent is the first above it. */
   volatile long position;
   /** Set while a backfill task owns the session: the fan-out thread leaves it alone. */

@@ -16,12 +16,20 @@ public final class TokenSet {
 
   /** @throws IllegalArgumentException if there is no token or a token is shorter than 16 characters */
   public TokenSet(Collection<String> tokens) {
+    this(tokens, "ingest");
+  }
+
+  /**
+   * @param kind what the tokens are for, in the error messages ({@code "ingest"}, {@code "admin"})
+   * @throws IllegalArgumentException if there is no token or a token is shorter than 16 characters
+   */
+  public TokenSet(Collection<String> tokens, String kind) {
     if (tokens.isEmpty()) {
-      throw new IllegalArgumentException("at least one ingest token is required");
+      throw new IllegalArgumentException("at least one " + kind + " token is required");
     }
     for (String t : tokens) {
       if (t.length() < 16) {
-        throw new IllegalArgumentException("ingest tokens must be at least 16 characters");
+        throw new IllegalArgumentException(kind + " tokens must be at least 16 characters");
       }
       digests.add(digest(t));
     }

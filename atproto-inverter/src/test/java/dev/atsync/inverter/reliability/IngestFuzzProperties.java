@@ -113,9 +113,9 @@ class IngestFuzzProperties {
   }
 
   static long lastSeq(Inverter inv) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^atsync_inverter_last_seq (\\d+)$")
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^atsync_inverter_last_seq (\\S+)$")
         .matcher(inv.metricsText());
-    return m.find() ? Long.parseLong(m.group(1)) : -1;
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
   }
 
   @Provide

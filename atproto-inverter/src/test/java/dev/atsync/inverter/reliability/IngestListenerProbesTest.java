@@ -106,9 +106,9 @@ class IngestListenerProbesTest extends Probes {
   }
 
   long gauge(String name) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + " (\\d+)$")
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + " (\\S+)$")
         .matcher(inverter.metricsText());
-    return m.find() ? Long.parseLong(m.group(1)) : -1;
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
   }
 
   @Test

@@ -402,6 +402,11 @@ public final class JetStreamEventStore implements EventStore {
     }
   }
 
+  /** The settings the store was connected with (its stream and backfill window). */
+  public JetStreamSettings settings() {
+    return settings;
+  }
+
   @Override
   public long lastSeq() {
     return tail.lastSeq();

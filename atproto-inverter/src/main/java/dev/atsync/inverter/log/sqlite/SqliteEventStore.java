@@ -838,6 +838,16 @@ public final class SqliteEventStore implements EventStore {
     return new EventLogException("event log read failed: " + e.getMessage(), e);
   }
 
+  /** The database file ({@code events.db}; SQLite keeps {@code -wal} and {@code -shm} beside it). */
+  public Path file() {
+    return file;
+  }
+
+  /** The settings the store was opened with (its seq floor and backfill window). */
+  public Settings settings() {
+    return settings;
+  }
+
   @Override
   public long lastSeq() {
     return lastSeq;
