@@ -52,7 +52,9 @@ public final class RelayClient {
     this.requestTimeout = b.requestTimeout;
     this.retry = b.retry;
     this.clock = b.clock;
-    this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout)
+    // HTTP/1.1: over plain http the JDK would offer an h2c upgrade, and a server that handles
+    // upgrades itself (a PDS, for its WebSockets) closes such a request unanswered
+    this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NORMAL).build();
   }
 

@@ -32,7 +32,8 @@ final class Handles {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_BODY = 64 * 1024;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
+  // HTTP/1.1: a PDS closes a plain-http request that offers an h2c upgrade
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1)
       .followRedirects(HttpClient.Redirect.NEVER).build();
   private final Optional<URI> service;
 

@@ -277,9 +277,14 @@ final class ServeCommand implements Callable<Integer> {
     Inverter inverter;
     try {
       inverter = b.build().start();
-    } catch (java.io.UncheckedIOException e) {
+    } catch (Exception e) {
+      // a port in use or an address not on this host (Netty may throw the BindException undeclared)
+      Throwable cause = e instanceof java.io.UncheckedIOException ? e.getCause() : e;
+      if (!(cause instanceof java.io.IOException)) {
+        throw e;
+      }
       throw new CliException("cannot listen on " + publicHost + ":" + publicPort + " and " + ingestHost + ":"
-          + ingestPort + ": " + Atsync.describe(e.getCause()), e);
+          + ingestPort + ": " + Atsync.describe(cause), e);
     }
     if (keeper != null) {
       keeper.start();
