@@ -78,7 +78,8 @@ public final class Atsync implements Runnable {
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cl.setExecutionStrategy(parsed -> {
-      Logging.configure(root.logLevel, root.logFormat);
+      Logging.configure(root.loggingOption(parsed, "--log-level", Logging.Level.class, root.logLevel),
+          root.loggingOption(parsed, "--log-format", Logging.Format.class, root.logFormat));
       return new CommandLine.RunLast().execute(parsed);
     });
     cl.setParameterExceptionHandler((e, a) -> {
@@ -105,6 +106,31 @@ public final class Atsync implements Runnable {
     // serve's options also come from ATSYNC_* variables
     cl.getSubcommands().get("serve").setDefaultValueProvider(new ServeCommand.EnvDefaults(root.environment));
     return cl;
+  }
+
+  /**
+   * A logging option's value: as given on the command line (to atsync or to the command), else, for
+   * {@code serve}, from its {@code ATSYNC_*} variable, else the default.
+   */
+  <E extends Enum<E>> E loggingOption(CommandLine.ParseResult parsed, String name, Class<E> type, E given) {
+    CommandLine.ParseResult deepest = parsed;
+    boolean explicit = parsed.hasMatchedOption(name);
+    while (deepest.hasSubcommand()) {
+      deepest = deepest.subcommand();
+      explicit |= deepest.hasMatchedOption(name);
+    }
+    String variable = "ATSYNC_" + name.substring(2).toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    String env = environment.get(variable);
+    if (explicit || env == null || env.isBlank() || !deepest.commandSpec().name().equals("serve")) {
+      return given;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(env.trim())) {
+        return e;
+      }
+    }
+    throw new ParameterException(deepest.commandSpec().commandLine(), variable + ": '" + env + "' is not one of "
+        + java.util.Arrays.toString(type.getEnumConstants()));
   }
 
   /** What went wrong, for a person: the message, or the exception's type when it has none. */

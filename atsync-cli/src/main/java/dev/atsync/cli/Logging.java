@@ -32,6 +32,13 @@ final class Logging {
     if (format == Format.json) {
       JsonEncoder json = new JsonEncoder();
       json.setContext(ctx);
+      // one self-contained object per line: the formatted message, not a template and its arguments
+      json.setWithFormattedMessage(true);
+      json.setWithMessage(false);
+      json.setWithArguments(false);
+      json.setWithContext(false);
+      json.setWithSequenceNumber(false);
+      json.setWithNanoseconds(false);
       json.start();
       encoder = json;
     } else {

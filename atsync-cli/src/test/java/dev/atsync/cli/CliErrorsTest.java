@@ -77,6 +77,12 @@ class CliErrorsTest {
   }
 
   @Test
+  void badLoggingValue() {
+    oneLineError(Run.of("--log-level", "loud", "resolve", "did:plc:x"), "loud");
+    oneLineError(Run.of(Map.of("ATSYNC_LOG_LEVEL", "loud"), "serve"), "ATSYNC_LOG_LEVEL: 'loud'");
+  }
+
+  @Test
   void unusableDataDir() throws IOException {
     Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
     oneLineError(Run.of("serve", "--data-dir", file.resolve("sub").toString(), "--public-port", "0",
