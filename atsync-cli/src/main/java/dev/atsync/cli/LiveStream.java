@@ -70,6 +70,8 @@ final class LiveStream {
     long limit = options.limit();
     CountDownLatch done = new CountDownLatch(1);
     CountDownLatch connected = new CountDownLatch(1);
+    // the first connection's outcome: connected, or closed before it was (a CLI does not retry that)
+    CountDownLatch firstOutcome = new CountDownLatch(1);
     AtomicReference<String> problem = new AtomicReference<>();
     long[] count = {0};
     Object lock = new Object();
@@ -80,6 +82,7 @@ final class LiveStream {
           public void onConnected(long cursor) {
             LOG.info("connected to {}", url);
             connected.countDown();
+            firstOutcome.countDown();
           }
 
           @Override
@@ -87,6 +90,10 @@ final class LiveStream {
             LOG.info("{} closed the stream: {} {}", url, code, reason);
             if (connected.getCount() == 0) {
               done.countDown();
+            } else {
+              problem.compareAndSet(null, "closed before the stream opened (" + code + (reason.isEmpty() ? ""
+                  : " " + reason) + ")");
+              firstOutcome.countDown();
             }
           }
 
@@ -130,10 +137,11 @@ final class LiveStream {
     }
     try (FirehoseSubscriber sub = b.build()) {
       sub.start();
-      if (!connected.await(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+      firstOutcome.await(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (connected.getCount() > 0) {
         String why = problem.get();
-        throw new CliException(Atsync.USAGE, "could not connect to " + url + " within "
-            + Durations.format(CONNECT_TIMEOUT) + (why == null ? "" : ": " + why));
+        throw new CliException(Atsync.USAGE, "could not connect to " + url + (why == null ? " within "
+            + Durations.format(CONNECT_TIMEOUT) : ": " + why));
       }
       Thread watcher = new Thread(() -> {
         try {

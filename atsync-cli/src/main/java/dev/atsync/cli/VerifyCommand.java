@@ -83,7 +83,19 @@ final class VerifyCommand implements Callable<Integer> {
     }
     Report report = new Report(v.build(), spec.commandLine().getOut(), json);
     if (source.contains("://")) {
-      LiveStream.run(StreamUrls.subscribeRepos(source), stream, report);
+      java.net.URI url = StreamUrls.subscribeRepos(source);
+      // interrupted (Ctrl-C, SIGTERM): the findings so far still get their summary
+      Thread summaryOnExit = new Thread(report::summaryOnce, "atsync-verify-summary");
+      Runtime.getRuntime().addShutdownHook(summaryOnExit);
+      try {
+        LiveStream.run(url, stream, report);
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(summaryOnExit);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook prints the summary
+        }
+      }
     } else {
       if (stream.cursor != null || stream.duration != null) {
         throw new CliException(Atsync.USAGE, "--cursor and --duration are for streams, not files");
@@ -110,8 +122,8 @@ final class VerifyCommand implements Callable<Integer> {
         }
       }
     }
-    report.summary();
-    return report.failed == 0 ? 0 : Atsync.INVALID;
+    report.summaryOnce();
+    return report.failed() == 0 ? 0 : Atsync.INVALID;
   }
 
   /** Counts verdicts and prints findings. */
@@ -125,6 +137,7 @@ final class VerifyCommand implements Callable<Integer> {
     long failed;
     long ignored;
     long signatures;
+    private boolean summarised;
 
     Report(CommitVerifier verifier, PrintWriter out, boolean json) {
       this.verifier = verifier;
@@ -132,7 +145,7 @@ final class VerifyCommand implements Callable<Integer> {
       this.json = json;
     }
 
-    void accept(byte[] bytes) {
+    synchronized void accept(byte[] bytes) {
       Frame frame;
       try {
         frame = Frame.decode(bytes);
@@ -151,7 +164,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     @Override
-    public void frame(Frame frame) {
+    public synchronized void frame(Frame frame) {
       count++;
       types.merge(frame.type().orElse("?"), 1L, Long::sum);
       Verdict v = verifier.verify(frame);
@@ -170,7 +183,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     @Override
-    public void staleSeq(Frame frame, long lastSeq) {
+    public synchronized void staleSeq(Frame frame, long lastSeq) {
       count++;
       failed++;
       types.merge(frame.type().orElse("?"), 1L, Long::sum);
@@ -180,7 +193,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     @Override
-    public void streamError(StreamError error) {
+    public synchronized void streamError(StreamError error) {
       count++;
       types.merge("error", 1L, Long::sum);
       error(error);
@@ -196,7 +209,7 @@ final class VerifyCommand implements Callable<Integer> {
       }
     }
 
-    void malformed(String where, String message) {
+    synchronized void malformed(String where, String message) {
       failed++;
       types.merge("malformed", 1L, Long::sum);
       reasons.merge(Reason.MALFORMED_FRAME.name(), 1L, Long::sum);
@@ -227,7 +240,16 @@ final class VerifyCommand implements Callable<Integer> {
       }
     }
 
-    void summary() {
+    synchronized long failed() {
+      return failed;
+    }
+
+    /** Prints the summary, once (the end of the run and a shutdown hook may both ask). */
+    synchronized void summaryOnce() {
+      if (summarised) {
+        return;
+      }
+      summarised = true;
       if (json) {
         ObjectNode n = JSON.createObjectNode().put("kind", "summary").put("messages", count)
             .put("valid", count - failed - ignored).put("invalid", failed).put("ignored", ignored)

@@ -68,6 +68,27 @@ class ReferencePeersCliTest {
     JsonNode first = JSON.readTree(posts.out().lines().findFirst().orElseThrow());
     assertTrue(first.get("uri").asText().startsWith("at://" + did + "/app.bsky.feed.post/"), posts.out());
     assertTrue(first.at("/value/text").asText().startsWith("post "), posts.out());
+
+    // a relay answers getRepo with a redirect to the PDS, which is followed
+    com.sun.net.httpserver.HttpServer relay = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    relay.createContext("/xrpc/com.atproto.sync.getRepo", ex -> {
+      asked.add(ex.getRequestURI().toString());
+      ex.getResponseHeaders().add("Location", peers.pds(0).toString().replaceAll("/+$", "") + ex.getRequestURI());
+      ex.sendResponseHeaders(302, -1);
+      ex.close();
+    });
+    relay.start();
+    try {
+      Run redirected = Run.of("repo", did, "--plc-url", peers.plc().toString(), "--from",
+          "http://127.0.0.1:" + relay.getAddress().getPort());
+      assertEquals(0, redirected.code(), redirected.err());
+      assertEquals(list.out(), redirected.out());
+      assertEquals(1, asked.size(), asked.toString());
+    } finally {
+      relay.stop(0);
+    }
   }
 
   @Test

@@ -175,6 +175,31 @@ class StreamCommandsTest {
   }
 
   @Test
+  void theWebSocketHandshakeNamesTheTool() throws Exception {
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getByName("127.0.0.1"))) {
+      java.util.concurrent.CompletableFuture<String> request = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (java.net.Socket s = server.accept()) {
+          java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+              StandardCharsets.US_ASCII));
+          StringBuilder head = new StringBuilder();
+          for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            head.append(line).append('\n');
+          }
+          return head.toString(); // then closed without an answer: not a stream
+        } catch (java.io.IOException e) {
+          return e.toString();
+        }
+      });
+      Run r = Run.of("verify", "ws://127.0.0.1:" + server.getLocalPort(), "--no-signatures");
+      assertEquals(2, r.code(), r.out() + r.err());
+      String head = request.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(head.startsWith("GET /xrpc/com.atproto.sync.subscribeRepos HTTP/1.1"), head);
+      assertTrue(head.contains("User-Agent: atsync/" + Atsync.Version.VERSION + "\n"), head);
+    }
+  }
+
+  @Test
   void noServerIsAConnectionError() throws Exception {
     int port = dev.atsync.inverter.FreePorts.take(1)[0];
     Run r = Run.of("verify", "ws://127.0.0.1:" + port, "--no-signatures");
