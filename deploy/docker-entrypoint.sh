@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT OR Apache-2.0
 #
-# Starts the atsync inverter: the container image's entrypoint (deploy/Dockerfile), also usable on a
-# plain host. Arguments are passed to the server (java -jar atsync.jar --help lists them); settings
-# are best given as ATSYNC_* environment variables.
+# Starts the atsync inverter (atsync serve): the container image's entrypoint (deploy/Dockerfile),
+# also usable on a plain host. Arguments are passed to atsync serve (java -jar atsync.jar serve --help
+# lists them); settings are best given as ATSYNC_* environment variables (an ATSYNC_ variable that
+# names no option is refused by the server).
 #
 # The ingest token:
-#   - is read from a file only: $ATSYNC_TOKEN_FILE if set, else the Docker/compose secret
+#   - is read from a file only: $ATSYNC_INGEST_TOKEN_FILE if set, else the Docker/compose secret
 #     $ATSYNC_SECRETS_DIR/atsync_ingest_token (default /run/secrets/atsync_ingest_token), one
 #     token per line (several during a rotation);
-#   - reaches the server as that file's path in the environment (ATSYNC_TOKEN_FILE), so the token
+#   - reaches the server as that file's path in the environment (ATSYNC_INGEST_TOKEN_FILE), so the token
 #     is in no process's arguments, in no environment, and in no log line;
-#   - --token on the command line and ATSYNC_TOKEN are refused: both leak (ps, docker inspect).
+#   - ATSYNC_INGEST_TOKEN (which atsync serve accepts on a plain host) is refused here: environment
+#     variables show in docker inspect; so is the old --token, which would show in ps.
 #
 # The ingest listener (POST /events, GET /health, GET /metrics):
 #   - with a token file, it binds 0.0.0.0, so PDS containers on the compose network can post;
@@ -35,28 +37,28 @@ export ATSYNC_DATA_DIR="${ATSYNC_DATA_DIR:-/data}"
 token_file_arg=""
 for arg in "$@"; do
   case "$arg" in
-    --token|--token=*) die "--token on the command line is refused (it shows in ps); put the token in a file: ATSYNC_TOKEN_FILE or the secret atsync_ingest_token" ;;
-    --token-file|--token-file=*) token_file_arg=yes ;;
+    --token|--token=*) die "--token on the command line is refused (it shows in ps); put the token in a file: ATSYNC_INGEST_TOKEN_FILE or the secret atsync_ingest_token" ;;
+    --ingest-token-file|--ingest-token-file=*) token_file_arg=yes ;;
   esac
 done
-if [ -n "${ATSYNC_TOKEN:-}" ]; then
-  die "ATSYNC_TOKEN is refused (environment variables show in docker inspect); put the token in a file: ATSYNC_TOKEN_FILE or the secret atsync_ingest_token"
+if [ -n "${ATSYNC_INGEST_TOKEN:-}" ] || [ -n "${ATSYNC_TOKEN:-}" ]; then
+  die "a token in the environment is refused (environment variables show in docker inspect); put the token in a file: ATSYNC_INGEST_TOKEN_FILE or the secret atsync_ingest_token"
 fi
-unset ATSYNC_TOKEN
+unset ATSYNC_INGEST_TOKEN ATSYNC_TOKEN
 
 secret="${ATSYNC_SECRETS_DIR:-/run/secrets}/atsync_ingest_token"
-if [ -z "${ATSYNC_TOKEN_FILE:-}" ] && [ -e "$secret" ]; then
-  export ATSYNC_TOKEN_FILE="$secret"
+if [ -z "${ATSYNC_INGEST_TOKEN_FILE:-}" ] && [ -e "$secret" ]; then
+  export ATSYNC_INGEST_TOKEN_FILE="$secret"
 fi
 
 token_configured=""
-if [ -n "${ATSYNC_TOKEN_FILE:-}" ]; then
-  [ -r "$ATSYNC_TOKEN_FILE" ] || die "token file $ATSYNC_TOKEN_FILE is not readable by uid $(id -u) (for a compose file secret: chown $(id -u) on the host, mode 0400)"
+if [ -n "${ATSYNC_INGEST_TOKEN_FILE:-}" ]; then
+  [ -r "$ATSYNC_INGEST_TOKEN_FILE" ] || die "token file $ATSYNC_INGEST_TOKEN_FILE is not readable by uid $(id -u) (for a compose file secret: chown $(id -u) on the host, mode 0400)"
   # at least one token line (the server checks the tokens themselves; nothing of them is printed)
-  grep -qv -e '^[[:space:]]*$' -e '^[[:space:]]*#' "$ATSYNC_TOKEN_FILE" \
-    || die "token file $ATSYNC_TOKEN_FILE holds no token"
+  grep -qv -e '^[[:space:]]*$' -e '^[[:space:]]*#' "$ATSYNC_INGEST_TOKEN_FILE" \
+    || die "token file $ATSYNC_INGEST_TOKEN_FILE holds no token"
   token_configured=yes
-  say "ingest token from $ATSYNC_TOKEN_FILE"
+  say "ingest token from $ATSYNC_INGEST_TOKEN_FILE"
 elif [ -n "$token_file_arg" ]; then
   token_configured=yes
 fi
@@ -76,4 +78,4 @@ mkdir -p "$ATSYNC_DATA_DIR" 2>/dev/null || true
 
 # ATSYNC_JAVA_OPTS is split on whitespace, as a shell would (no quoting inside it)
 read -r -a java_opts <<< "${ATSYNC_JAVA_OPTS:-}"
-exec "$java" "${java_opts[@]}" -jar "$jar" "$@"
+exec "$java" "${java_opts[@]}" -jar "$jar" serve "$@"

@@ -107,7 +107,7 @@ await_exit() {
 section "standalone jar $(basename "$jar")"
 manifest="$(unzip -p "$jar" META-INF/MANIFEST.MF | tr -d '\r')"
 field() { printf '%s\n' "$manifest" | sed -n "s/^$1: //p"; }
-check "manifest Main-Class" test "$(field Main-Class)" = dev.atsync.cli.InverterMain
+check "manifest Main-Class" test "$(field Main-Class)" = dev.atsync.cli.Atsync
 check "manifest Implementation-Title" test "$(field Implementation-Title)" = atsync-cli
 check "manifest Implementation-Version in the jar's name" \
   eval '[ -n "$(field Implementation-Version)" ] && [[ "$(basename "$jar")" == *"-$(field Implementation-Version)-"* ]]'
@@ -133,6 +133,18 @@ while read -r ga; do
 done <<< "$bundled"
 
 # --- the image's layout, from the Dockerfile ---
+# --- bin/atsync, the launcher in the repository ---
+section "bin/atsync"
+mkdir -p "$tmp/checkout/bin" "$tmp/checkout/atsync-cli/target"
+cp "$root/bin/atsync" "$tmp/checkout/bin/"
+check "bin/atsync without a built jar says how to build it (exit 2)" \
+  eval '"$tmp/checkout/bin/atsync" --version 2>&1 >/dev/null | grep -q "mvn -B -q package"; [ "${PIPESTATUS[0]}" -eq 2 ]'
+cp "$jar" "$tmp/checkout/atsync-cli/target/"
+check "bin/atsync finds the built jar and runs it (--version names the manifest's revision)" \
+  eval '"$tmp/checkout/bin/atsync" --version | grep -qF "atsync $(field Implementation-Version) (revision $(field Build-Revision))"'
+check "bin/atsync passes the exit code through (a bad option: 2)" \
+  eval '"$tmp/checkout/bin/atsync" serve --bogus 2>/dev/null; [ $? -eq 2 ]'
+
 section "image layout (deploy/Dockerfile)"
 dockerfile="$deploy/Dockerfile"
 check "EXPOSE 2470 2471" grep -qx 'EXPOSE 2470 2471' "$dockerfile"
@@ -189,7 +201,7 @@ if await_healthy "$ing" "$pid"; then
   check "the token is not in the process's arguments" eval '! tr "\0" "\n" < "/proc/$pid/cmdline" | grep -qF "$token"'
   check "the token is not in the process's environment" eval '! tr "\0" "\n" < "/proc/$pid/environ" | grep -qF "$token"'
   check "the process's environment names the secret file" \
-    eval 'tr "\0" "\n" < "/proc/$pid/environ" | grep -qx "ATSYNC_TOKEN_FILE=$img/run/secrets/atsync_ingest_token"'
+    eval 'tr "\0" "\n" < "/proc/$pid/environ" | grep -qx "ATSYNC_INGEST_TOKEN_FILE=$img/run/secrets/atsync_ingest_token"'
   check "no token was generated into /data" test ! -e "$img/data/ingest-token"
   check "the SQLite log is in /data" test -e "$img/data/events.db"
 else
@@ -199,10 +211,10 @@ check "SIGTERM stops it" stop
 check "the token is not in the log" eval '! grep -qF "$token" "$log"'
 check "the log says where the token came from" grep -q "ingest token from $img/run/secrets/atsync_ingest_token" "$log"
 
-# --- with ATSYNC_TOKEN_FILE ---
-section "entrypoint with ATSYNC_TOKEN_FILE"
+# --- with ATSYNC_INGEST_TOKEN_FILE ---
+section "entrypoint with ATSYNC_INGEST_TOKEN_FILE"
 printf '# rotation: the old and the new token\n%s\n%s-new\n' "$token" "$token" > "$tmp/tokens"
-start ATSYNC_TOKEN_FILE="$tmp/tokens" ATSYNC_DATA_DIR="$tmp/data2"
+start ATSYNC_INGEST_TOKEN_FILE="$tmp/tokens" ATSYNC_DATA_DIR="$tmp/data2"
 if await_healthy "$ing" "$pid"; then
   ok "the server answers /health"
   check "the ingest listener binds the wildcard address" test "$(bound "$ing")" = any
@@ -240,13 +252,13 @@ refused() {
 check "--token on the command line is refused, the token not echoed" \
   refused env ATSYNC_JAR=/nonexistent "$img/opt/atsync/docker-entrypoint.sh" --token "$token"
 check "--token=... is refused" refused env ATSYNC_JAR=/nonexistent "$img/opt/atsync/docker-entrypoint.sh" "--token=$token"
-check "ATSYNC_TOKEN is refused, the token not echoed" \
-  refused env ATSYNC_JAR=/nonexistent ATSYNC_TOKEN="$token" "$img/opt/atsync/docker-entrypoint.sh"
+check "ATSYNC_INGEST_TOKEN is refused, the token not echoed" \
+  refused env ATSYNC_JAR=/nonexistent ATSYNC_INGEST_TOKEN="$token" "$img/opt/atsync/docker-entrypoint.sh"
 : > "$tmp/empty"
 check "an empty token file is refused" \
-  refused env ATSYNC_JAR=/nonexistent ATSYNC_TOKEN_FILE="$tmp/empty" ATSYNC_DATA_DIR="$tmp/d4" "$img/opt/atsync/docker-entrypoint.sh"
+  refused env ATSYNC_JAR=/nonexistent ATSYNC_INGEST_TOKEN_FILE="$tmp/empty" ATSYNC_DATA_DIR="$tmp/d4" "$img/opt/atsync/docker-entrypoint.sh"
 check "a missing token file is refused" \
-  refused env ATSYNC_JAR=/nonexistent ATSYNC_TOKEN_FILE="$tmp/missing" ATSYNC_DATA_DIR="$tmp/d4" "$img/opt/atsync/docker-entrypoint.sh"
+  refused env ATSYNC_JAR=/nonexistent ATSYNC_INGEST_TOKEN_FILE="$tmp/missing" ATSYNC_DATA_DIR="$tmp/d4" "$img/opt/atsync/docker-entrypoint.sh"
 check "healthcheck.sh fails when nothing listens" eval '! healthy "$(free_port)"'
 
 # --- compose.yaml and its Caddyfile ---
@@ -272,7 +284,7 @@ a = s["atsync"]
 assert a["build"]["dockerfile"] == "deploy/Dockerfile"
 assert a["environment"]["ATSYNC_UPSTREAM"] == "ws://pds1:3000,ws://pds2:3000"
 assert "atsync_ingest_token" in a["secrets"] and "atsync_ingest_token" in c["secrets"]
-assert not any("ATSYNC_TOKEN" == k for k in a["environment"]), "no token in the environment"
+assert not any(k in ("ATSYNC_TOKEN", "ATSYNC_INGEST_TOKEN") for k in a["environment"]), "no token in the environment"
 assert "ports" not in a, "the inverter is reached through caddy only"
 assert any(v.endswith(":/data") for v in a["volumes"])
 PY
@@ -313,7 +325,7 @@ else
   allowed="$( { groups @system-service; for g in $(groups @system-service | grep '^@'); do groups "$g"; done; } | grep -v '^@' | sort -u)"
   pub=$(free_port); ing=$(free_port)
   ( cd "$tmp" && exec env ATSYNC_DATA_DIR="$tmp/data5" ATSYNC_PUBLIC_HOST=127.0.0.1 ATSYNC_PUBLIC_PORT="$pub" \
-      ATSYNC_INGEST_PORT="$ing" strace -f -qq -o "$tmp/trace" "$java" $java_opts -jar "$jar" > "$tmp/trace.log" 2>&1 ) &
+      ATSYNC_INGEST_PORT="$ing" strace -f -qq -o "$tmp/trace" "$java" $java_opts -jar "$jar" serve > "$tmp/trace.log" 2>&1 ) &
   pid=$!
   pids+=("$pid")
   if await_healthy "$ing" "$pid"; then
@@ -336,7 +348,7 @@ else
 fi
 check "the unit does not set MemoryDenyWriteExecute (the JIT needs W+X memory)" \
   eval '! grep -q "^MemoryDenyWriteExecute" "$deploy/systemd/atsync.service"'
-check "the env example holds no token" eval '! grep -qE "^ATSYNC_TOKEN=" "$deploy/systemd/atsync.env"'
+check "the env example holds no token" eval '! grep -qE "^ATSYNC_(INGEST_)?TOKEN=" "$deploy/systemd/atsync.env"'
 
 echo "deploy test: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

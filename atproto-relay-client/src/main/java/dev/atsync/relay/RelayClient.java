@@ -44,13 +44,17 @@ public final class RelayClient {
   private final Duration requestTimeout;
   private final RetryPolicy retry;
   private final Clock clock;
+  private final String userAgent;
 
   private RelayClient(Builder b) {
+    this.userAgent = b.userAgent;
     this.base = b.baseUrl;
     this.requestTimeout = b.requestTimeout;
     this.retry = b.retry;
     this.clock = b.clock;
-    this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout)
+    // HTTP/1.1: over plain http the JDK would offer an h2c upgrade, and a server that handles
+    // upgrades itself (a PDS, for its WebSockets) closes such a request unanswered
+    this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NORMAL).build();
   }
 
@@ -234,7 +238,8 @@ public final class RelayClient {
 
   private HttpRequest.Builder request(String method, String query) {
     String path = base.toString().replaceAll("/+$", "") + "/xrpc/" + method + (query.isEmpty() ? "" : "?" + query);
-    return HttpRequest.newBuilder(URI.create(path)).timeout(requestTimeout).header("Accept", "application/json");
+    return HttpRequest.newBuilder(URI.create(path)).timeout(requestTimeout).header("Accept", "application/json")
+        .header("User-Agent", userAgent);
   }
 
   private JsonNode json(String method, String query) {
@@ -306,6 +311,7 @@ public final class RelayClient {
     private Duration requestTimeout = Duration.ofSeconds(30);
     private RetryPolicy retry = RetryPolicy.defaults();
     private Clock clock = Clock.systemUTC();
+    private String userAgent = "atsync";
 
     private Builder() {}
 
@@ -328,6 +334,15 @@ public final class RelayClient {
 
     /** Clock used to interpret HTTP-date {@code Retry-After} values. */
     public Builder clock(Clock c) { this.clock = Objects.requireNonNull(c); return this; }
+
+    /** The {@code User-Agent} header of every request (default {@code atsync}); 1 to 256 printable ASCII characters. */
+    public Builder userAgent(String agent) {
+      if (agent.isBlank() || agent.length() > 256 || !agent.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException("User-Agent must be 1 to 256 printable ASCII characters");
+      }
+      this.userAgent = agent;
+      return this;
+    }
 
     /** Builds the client. */
     public RelayClient build() {

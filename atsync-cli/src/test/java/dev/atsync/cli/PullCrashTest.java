@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Pull mode survives a SIGKILL: the standalone server follows two upstreams (two PDS instances,
+ * Pull mode survives a SIGKILL: {@code atsync serve} follows two upstreams (two PDS instances,
  * each writing its own accounts), is killed mid-stream, and restarts on the same data directory
  * while the instances go on writing. Every event either instance emitted is then in its stream
  * exactly once: the upstream cursors were stored with the events, so nothing was lost and nothing
@@ -42,10 +42,8 @@ class PullCrashTest {
   Path data;
 
   Process start(int pub, int ingest, TestPdsInstance a, TestPdsInstance b) throws IOException {
-    return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), InverterMain.class.getName(),
-        "--public-host", "127.0.0.1", "--public-port", String.valueOf(pub),
-        "--ingest-port", String.valueOf(ingest), "--data-dir", data.toString(), "--token", TOKEN,
+    return Run.serve(java.util.Map.of("ATSYNC_INGEST_TOKEN", TOKEN), "--public-host", "127.0.0.1", "--public-port", String.valueOf(pub),
+        "--ingest-port", String.valueOf(ingest), "--data-dir", data.toString(),
         "--verify", "off", "--upstream", a.endpoint().toString(), "--upstream", b.endpoint().toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("server.log").toFile()))
         .start();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills the standalone server (SIGKILL) while posts are in flight, restarts it on the same data
+ * Kills {@code atsync serve} (SIGKILL) while posts are in flight, restarts it on the same data
  * directory, and checks that every event whose POST was acknowledged is served, in order, with
  * its seq.
  */
@@ -35,10 +35,8 @@ class StandaloneCrashTest {
   Path data;
 
   Process start(int pub, int ingest) throws IOException {
-    return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), InverterMain.class.getName(),
-        "--public-host", "127.0.0.1", "--public-port", String.valueOf(pub),
-        "--ingest-port", String.valueOf(ingest), "--data-dir", data.toString(), "--token", TOKEN,
+    return Run.serve(java.util.Map.of("ATSYNC_INGEST_TOKEN", TOKEN), "--public-host", "127.0.0.1", "--public-port", String.valueOf(pub),
+        "--ingest-port", String.valueOf(ingest), "--data-dir", data.toString(),
         "--verify", "off")
         .redirectErrorStream(true).redirectOutput(data.resolve("server.log").toFile()).start();
   }

@@ -26,8 +26,10 @@ public final class HttpIdentityResolver implements IdentityResolver {
   private final Duration timeout;
   private final int maxBodyBytes;
   private final boolean webAllowHttp;
+  private final String userAgent;
 
   private HttpIdentityResolver(Builder b) {
+    this.userAgent = b.userAgent;
     this.plcBase = b.plcBase;
     this.timeout = b.timeout;
     this.maxBodyBytes = b.maxBodyBytes;
@@ -73,7 +75,7 @@ public final class HttpIdentityResolver implements IdentityResolver {
 
   private byte[] fetch(Did did, URI uri) {
     HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout)
-        .header("Accept", "application/did+ld+json, application/json").GET().build();
+        .header("Accept", "application/did+ld+json, application/json").header("User-Agent", userAgent).GET().build();
     HttpResponse<InputStream> resp;
     try {
       resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
@@ -107,6 +109,7 @@ public final class HttpIdentityResolver implements IdentityResolver {
     private Duration timeout = Duration.ofSeconds(10);
     private int maxBodyBytes = 64 * 1024;
     private boolean webAllowHttp;
+    private String userAgent = "atsync";
 
     private Builder() {}
 
@@ -137,6 +140,19 @@ public final class HttpIdentityResolver implements IdentityResolver {
     /** @param allow fetch did:web documents over plain http (tests only) */
     public Builder webAllowHttp(boolean allow) {
       this.webAllowHttp = allow;
+      return this;
+    }
+
+    /**
+     * @param agent the {@code User-Agent} header of every request (default {@code atsync})
+     * @return this builder
+     * @throws IllegalArgumentException if it is empty, longer than 256 or not printable ASCII
+     */
+    public Builder userAgent(String agent) {
+      if (agent.isBlank() || agent.length() > 256 || !agent.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException("User-Agent must be 1 to 256 printable ASCII characters");
+      }
+      this.userAgent = agent;
       return this;
     }
 

@@ -71,6 +71,7 @@ public final class FirehoseSubscriber implements AutoCloseable {
   private final FutureCursorPolicy futureCursorPolicy;
   private final LongConsumer onCursor;
   private final CollectionFilter collections;
+  private final java.util.Map<String, String> headers;
   private final Object cursorLock = new Object();
   private long lastReportedCursor;
   private final CountDownLatch terminated = new CountDownLatch(1);
@@ -102,6 +103,7 @@ public final class FirehoseSubscriber implements AutoCloseable {
     this.futureCursorPolicy = b.futureCursorPolicy;
     this.onCursor = b.onCursor;
     this.collections = b.collections;
+    this.headers = b.userAgent == null ? java.util.Map.of() : java.util.Map.of("User-Agent", b.userAgent);
     this.lastReportedCursor = Math.max(b.cursor, 0);
     this.inFlight = new Semaphore(b.maxInFlight);
     this.lanes = new ExecutorService[b.lanes];
@@ -406,7 +408,7 @@ public final class FirehoseSubscriber implements AutoCloseable {
 
     Client(URI uri, long cursor) {
       super(uri, new Draft_6455(Collections.emptyList(),
-          Collections.singletonList(new Protocol("")), maxFrameBytes));
+          Collections.singletonList(new Protocol("")), maxFrameBytes), headers);
       this.cursor = cursor;
     }
 
@@ -456,6 +458,7 @@ public final class FirehoseSubscriber implements AutoCloseable {
     private FutureCursorPolicy futureCursorPolicy = FutureCursorPolicy.STOP;
     private LongConsumer onCursor;
     private CollectionFilter collections;
+    private String userAgent;
 
     private Builder(URI endpoint) {
       String s = Objects.requireNonNull(endpoint).getScheme();
@@ -554,6 +557,22 @@ public final class FirehoseSubscriber implements AutoCloseable {
      */
     public Builder collections(CollectionFilter filter) {
       this.collections = Objects.requireNonNull(filter);
+      return this;
+    }
+
+    /**
+     * The {@code User-Agent} header of the WebSocket handshake (default: none, the client
+     * library's own).
+     *
+     * @param agent the value, e.g. {@code atsync/0.1.0}
+     * @return this builder
+     * @throws IllegalArgumentException if it is empty, longer than 256 or not printable ASCII
+     */
+    public Builder userAgent(String agent) {
+      if (agent.isBlank() || agent.length() > 256 || !agent.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException("User-Agent must be 1 to 256 printable ASCII characters");
+      }
+      this.userAgent = agent;
       return this;
     }
 
