@@ -148,4 +148,26 @@ class PullModeTest {
     await(() -> inverter.upstreams().get(0).cursor().orElse(-1) == 3, "the cursor in the new sequence");
     assertEquals(java.util.OptionalLong.of(3), log.upstreamCursor(pds.endpoint() + "/xrpc/com.atproto.sync.subscribeRepos"));
   }
+
+  @Test
+  void theFollowerNamesItselfToTheUpstream() throws Exception {
+    try (java.net.ServerSocket upstream = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      upstream.setSoTimeout(10_000);
+      later(Inverter.builder().log(log).publicAddress(new InetSocketAddress("127.0.0.1", 0)).inProcessIngestOnly()
+          .upstream(java.net.URI.create("ws://127.0.0.1:" + upstream.getLocalPort()
+              + "/xrpc/com.atproto.sync.subscribeRepos")).build().start());
+      try (java.net.Socket s = upstream.accept()) {
+        java.io.BufferedReader head = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+            java.nio.charset.StandardCharsets.ISO_8859_1));
+        List<String> lines = new ArrayList<>();
+        for (String line = head.readLine(); line != null && !line.isEmpty(); line = head.readLine()) {
+          lines.add(line.toLowerCase(java.util.Locale.ROOT));
+        }
+        assertTrue(lines.get(0).startsWith("get /xrpc/com.atproto.sync.subscriberepos?cursor=0 "),
+            lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("user-agent: atsync/")), lines.toString());
+      }
+    }
+  }
 }

@@ -52,6 +52,8 @@ public final class UpstreamFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamFollower.class);
   private static final Set<String> ACCOUNT_EVENTS = Set.of("#commit", "#sync", "#identity", "#account");
   private static final Duration RETRY_MAX = Duration.ofSeconds(5);
+  /** What an upstream's access log shows for this follower. */
+  private static final String USER_AGENT = "atsync/" + BuildInfo.of(UpstreamFollower.class).version();
   /** Most frames stored in one append (one durable commit). */
   private static final int MAX_BATCH = 256;
   /** Frames taken from the upstream and not yet stored; a full queue holds the upstream back. */
@@ -110,6 +112,7 @@ public final class UpstreamFollower implements AutoCloseable {
         .lanes(1) // one upstream's events in its order: the chain of each account, and the cursor
         .backoff(backoff, Duration.ofMinutes(1))
         .onFutureCursor(FutureCursorPolicy.FROM_START)
+        .userAgent(USER_AGENT)
         .handler(this::take)
         .listener(new Listener())
         .build();
