@@ -118,7 +118,7 @@ final class VerifyCommand implements Callable<Integer> {
           if (frame == null) {
             break;
           }
-          report.accept(frame);
+          report.accept(frame, at + 4);
         }
       }
     }
@@ -145,13 +145,19 @@ final class VerifyCommand implements Callable<Integer> {
       this.json = json;
     }
 
-    synchronized void accept(byte[] bytes) {
+    /**
+     * One frame of a frames file; a frame that does not decode is a finding naming where it starts
+     * in the file and the decoder's reason and offset in the frame, and reading goes on with the
+     * next record (the file's own lengths keep the records apart).
+     */
+    synchronized void accept(byte[] bytes, long fileOffset) {
       Frame frame;
       try {
         frame = Frame.decode(bytes);
       } catch (InvalidFrameException e) {
         count++;
-        malformed("frame " + count, e.getMessage());
+        malformed("frame " + count + " (file byte " + fileOffset + (e.offset() >= 0 ? ", frame byte " + e.offset()
+            : "") + ")", e.getMessage());
         return;
       }
       if (frame.isError()) {

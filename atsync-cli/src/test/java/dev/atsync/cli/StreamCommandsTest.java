@@ -152,6 +152,19 @@ class StreamCommandsTest {
     Run t = Run.of("verify", cut.toString(), "--no-signatures");
     assertEquals(1, t.code(), t.out());
     assertTrue(t.out().contains("MALFORMED_FRAME") && t.out().contains("truncated"), t.out());
+
+    // a damaged frame mid-file: reported with where it is and why, and the frames after it are read
+    byte[] damaged = all.clone();
+    int at = 16; // after the "atsync-frames 1\n" magic
+    for (int r = 0; r < 3; r++) {
+      at += 4 + java.nio.ByteBuffer.wrap(damaged, at, 4).getInt();
+    }
+    damaged[at + 4] = (byte) 0xff; // the fourth frame's header now starts with a CBOR "break"
+    Path bad = Files.write(tmp.resolve("bad.bin"), damaged);
+    Run d = Run.of("verify", bad.toString(), "--no-signatures");
+    assertEquals(1, d.code(), d.out());
+    assertTrue(d.out().contains("MALFORMED_FRAME") && d.out().contains("frame 4 (file byte " + (at + 4)), d.out());
+    assertTrue(d.out().contains("summary: 10 messages"), d.out());
   }
 
   @Test
