@@ -25,6 +25,11 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>fsyncs/s of a 4 KiB append to a file ({@code FileChannel.force}), one thread;
  *   <li>raw SQLite: 1 KB rows into a bare events table, WAL, {@code synchronous=FULL}, 16 rows per
  *       transaction (what 16 posters of single frames can share) and 512 rows per transaction;
+ *   <li>one-row SQLite commits, back to back and 3 ms apart (what one commit costs on an idle
+ *       machine);
+ *   <li>the log's own writes (an event row, a deduplication claim keyed by a random SHA-256
+ *       digest, the account's head, the last seq), 16 events per transaction, one thread, with
+ *       and without the deduplication table: the schema's ceiling and what the digest index costs;
  *   <li>the inverter's log ({@code EventLog} over {@code SqliteEventStore}): 1 and 16 concurrent
  *       posters of single 1 KB frames, each waiting for its own durable answer.
  * </ul>
@@ -44,6 +49,9 @@ public final class DurableIngestLoad {
     fsyncs();
     rawSqlite(16);
     rawSqlite(512);
+    idleCommit();
+    logSchema(true);
+    logSchema(false);
     for (int threads : new int[] {1, 16, 64}) {
       log(threads);
     }
@@ -99,6 +107,101 @@ public final class DurableIngestLoad {
       double secs = (System.nanoTime() - start) / 1e9;
       System.out.printf("ceiling: raw SQLite, 1 KB rows, %3d per transaction:    %,8.0f inserts/s%n", perTxn,
           seq / secs);
+    }
+  }
+
+  static void idleCommit() throws Exception {
+    Path dir = Files.createTempDirectory("atsync-commit");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("c.db"))) {
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, frame BLOB)");
+      }
+      c.setAutoCommit(false);
+      try (PreparedStatement p = c.prepareStatement("INSERT INTO events VALUES (?, ?)")) {
+        int seq = 0;
+        for (int pause : new int[] {0, 3}) {
+          long[] t = new long[400];
+          for (int i = 0; i < t.length; i++) {
+            if (pause > 0) {
+              Thread.sleep(pause);
+            }
+            long start = System.nanoTime();
+            p.setLong(1, ++seq);
+            p.setBytes(2, new byte[1000]);
+            p.executeUpdate();
+            c.commit();
+            t[i] = System.nanoTime() - start;
+          }
+          java.util.Arrays.sort(t);
+          System.out.printf("ceiling: one-row SQLite commit, %d ms apart:             p50 %.3f ms, p90 %.3f ms%n", pause,
+              t[t.length / 2] / 1e6, t[t.length * 9 / 10] / 1e6);
+        }
+      }
+    }
+  }
+
+  static void logSchema(boolean dedup) throws Exception {
+    Path dir = Files.createTempDirectory("atsync-schema");
+    java.util.Random r = new java.util.Random(1);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("s.db"))) {
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
+            + " frame BLOB NOT NULL, received_at INTEGER NOT NULL)");
+        s.execute("CREATE TABLE accounts (did TEXT PRIMARY KEY, rev TEXT NOT NULL, seq INTEGER, digest BLOB)");
+        s.execute("CREATE TABLE dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)"
+            + " WITHOUT ROWID");
+        s.execute("CREATE INDEX dedup_at ON dedup(at)");
+        s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+      }
+      c.setAutoCommit(false);
+      byte[] frame = new byte[1000];
+      long seq = 0;
+      long start = System.nanoTime();
+      try (PreparedStatement ins = c.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?, ?)");
+          PreparedStatement claim = c.prepareStatement("INSERT INTO dedup (digest, seq, at) VALUES (?, ?, ?)"
+              + " ON CONFLICT (digest) DO UPDATE SET seq = excluded.seq, at = excluded.at WHERE dedup.at < ?");
+          PreparedStatement acc = c.prepareStatement("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?)");
+          PreparedStatement meta = c.prepareStatement("INSERT OR REPLACE INTO meta VALUES ('last_seq', ?)")) {
+        while (System.nanoTime() - start < RUN_NANOS) {
+          for (int i = 0; i < 16; i++) {
+            seq++;
+            long now = System.currentTimeMillis();
+            if (dedup) {
+              byte[] digest = new byte[32];
+              r.nextBytes(digest);
+              claim.setBytes(1, digest);
+              claim.setLong(2, seq);
+              claim.setLong(3, now);
+              claim.setLong(4, now - 600_000);
+              claim.executeUpdate();
+            }
+            String did = InverterLoad.did(i);
+            ins.setLong(1, seq);
+            ins.setString(2, did);
+            ins.setString(3, "#commit");
+            ins.setBytes(4, frame);
+            ins.setLong(5, now);
+            ins.addBatch();
+            acc.setString(1, did);
+            acc.setString(2, "3kaaaaaaaa" + seq);
+            acc.setLong(3, seq);
+            acc.setBytes(4, new byte[32]);
+            acc.addBatch();
+          }
+          ins.executeBatch();
+          acc.executeBatch();
+          meta.setLong(1, seq);
+          meta.executeUpdate();
+          c.commit();
+        }
+      }
+      double secs = (System.nanoTime() - start) / 1e9;
+      System.out.printf("ceiling: the log's writes, 16 per transaction, %s: %,8.0f events/s%n",
+          dedup ? "with dedup   " : "without dedup", seq / secs);
     }
   }
 
