@@ -6,6 +6,7 @@ import dev.atsync.inverter.log.CorruptLogException;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.EventLogException;
 import dev.atsync.inverter.log.LoggedEvent;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +25,12 @@ import org.slf4j.LoggerFactory;
  * Moves events from the log to subscribers, on two paths that never wait on each other.
  *
  * <ul>
- *   <li><b>Live.</b> One thread tails the log into {@link RecentFrames} (re-sequencing each event
- *       once) and then, for every subscriber within that in-memory window, queues the events after
- *       its position while its socket is under budget, and flushes once: several frames per socket
- *       write, the same bytes for every subscriber, and no log read on this path beyond the tail.
+ *   <li><b>Live.</b> One thread tails the log into {@link RecentFrames} (re-sequencing and
+ *       encoding each event once) and then hands every subscriber within that in-memory window
+ *       and behind the tail to its own network thread, which queues the events after its position
+ *       while its socket is under budget and flushes once: several frames per socket write, the
+ *       same buffer for every subscriber, the sockets written on every core, and no log read on
+ *       this path beyond the tail.
  *   <li><b>Backfill.</b> A subscriber behind the window is handed to a small pool of backfill
  *       threads, which read its events from the log in batches sized to what its socket and the
  *       listener's backfill budget can take, and hand it back to the live thread once it is inside
@@ -210,7 +213,7 @@ public final class Fanout implements AutoCloseable {
       while (true) {
         List<LoggedEvent> batch = log.readAfter(tailSeq, LOG_READ_BATCH);
         for (LoggedEvent e : batch) {
-          recent.add(e.seq(), outgoing(e));
+          recent.add(e.seq(), RecentFrames.binaryMessage(outgoing(e)));
           tailSeq = e.seq();
         }
         if (batch.size() < LOG_READ_BATCH) {
@@ -274,29 +277,60 @@ public final class Fanout implements AutoCloseable {
     return true;
   }
 
-  /** Sends a live subscriber what the in-memory window holds after its position. On the fan-out thread. */
+  /**
+   * Hands a live subscriber with events to send to its network thread (once: a pass finds it
+   * already scheduled otherwise). On the fan-out thread.
+   */
   private void serveLive(Session s) {
     if (s.position >= tailSeq) {
+      return;
+    }
+    if (s.liveScheduled.compareAndSet(false, true)) {
+      try {
+        s.channel.eventLoop().execute(() -> {
+          s.liveScheduled.set(false);
+          writeLive(s);
+        });
+      } catch (RejectedExecutionException e) {
+        s.liveScheduled.set(false); // its network thread is shutting down
+      }
+    }
+  }
+
+  /**
+   * Sends a live subscriber what the in-memory window holds after its position, on the
+   * subscriber's own network thread: the same shared buffer for every subscriber (no copy),
+   * written without a flush, then one flush, so the socket takes many events per write. The
+   * fan-out thread only decides who has work, so sessions are written on every core at once.
+   */
+  private void writeLive(Session s) {
+    if (!s.open() || s.backfilling.get()) {
+      return;
+    }
+    long tail = tailSeq;
+    if (s.position >= tail) {
       return;
     }
     if (!recent.covers(s.position)) {
       startBackfill(s);
       return;
     }
-    boolean sent = false;
-    while (s.position < tailSeq && s.channel.isWritable()) {
-      Map.Entry<Long, byte[]> e = recent.higher(s.position);
+    int sent = 0;
+    while (s.position < tail && s.channel.isWritable()) {
+      Map.Entry<Long, ByteBuf> e = recent.retainHigher(s.position);
       if (e == null) {
+        // left the window meanwhile: the next pass hands the subscriber to a backfill thread
+        wake();
         break;
       }
-      s.write(e.getValue());
+      s.channel.write(e.getValue(), s.channel.voidPromise());
       s.position = e.getKey();
       deliveryClock.delivered(e.getKey());
-      deliveries.increment();
-      sent = true;
+      sent++;
     }
-    if (sent) {
-      s.flush();
+    if (sent > 0) {
+      deliveries.add(sent);
+      s.channel.flush();
     }
   }
 
@@ -483,5 +517,8 @@ public final class Fanout implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     backfill.shutdownNow();
+    if (!thread.isAlive()) {
+      recent.clear();
+    }
   }
 }

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One subscriber: its socket and its own position in the log. The position is moved, and events
  * are sent, by one owner at a time: the fan-out thread while the subscriber is live (within the
- * in-memory window), a backfill task while it is behind ({@link #backfilling}). The hand-over is
+ * in-memory window: it decides, and the
+ * subscriber's network thread writes), a backfill task while it is behind ({@link #backfilling}). The hand-over is
  * an atomic flag, and both write through the same channel, so a subscriber's stream is strictly
  * ordered, without a gap or a duplicate at the cut-over.
  */
@@ -29,6 +30,8 @@ final class Session {
   /** Set while a backfill task owns the session: the fan-out thread leaves it alone. */
   final AtomicBoolean backfilling = new AtomicBoolean();
   final AtomicBoolean closing = new AtomicBoolean();
+  /** Set while a live write task for this session waits on its network thread (one at a time). */
+  final AtomicBoolean liveScheduled = new AtomicBoolean();
   /** When the socket's queue went over its budget and has not drained below half of it since (0: it has). */
   volatile long unwritableSince;
   // the fan-out thread's bookkeeping

@@ -27,13 +27,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Posts event-stream frames to an inverter's {@code /events} endpoint.
  *
- * <p><b>Ordering.</b> One worker thread sends one request at a time, taking pending frames in
- * publish order (up to {@code maxBatchFrames}/{@code maxBatchBytes} per request), so the inverter
- * sees each account's frames in order. <b>Failure.</b> When a frame fails permanently (400, 401,
- * 409, a single-frame 413, or retries exhausted), every frame still queued at that moment fails
- * too, with error {@code PrecedingFrameFailed}: a later commit of the same account usually builds
- * on the failed one and would be accepted out of order otherwise. Frames published afterwards are
- * sent normally; the caller decides how to recover (typically a {@code #sync} event).
+ * <p><b>Coalescing and ordering.</b> {@link #publish} queues a frame; one worker thread sends one
+ * request at a time, taking every frame queued meanwhile in publish order (up to
+ * {@code maxBatchFrames}/{@code maxBatchBytes} per request, waiting at most {@code linger} for
+ * more), so concurrent single-frame publishers share requests, and the inverter sees each
+ * account's frames in order. <b>Failure.</b> Every caller gets its own outcome: the inverter
+ * refuses a request whole, so when a shared request is refused because of one frame, the frames
+ * before it are sent again without it and get their seqs, that frame gets the refusal, and the
+ * frames after it fail with {@code PrecedingFrameFailed} (whose cause is the refusal). When a
+ * frame fails permanently (400, 401, 409, a single-frame 413, or retries exhausted), every frame
+ * still queued at that moment fails too, with {@code PrecedingFrameFailed}: a later commit of the
+ * same account usually builds on the failed one and would be accepted out of order otherwise.
+ * Frames published afterwards are sent normally; the caller decides how to recover (typically a
+ * {@code #sync} event).
  * Retrying 5xx and connection errors is safe because the inverter deduplicates identical frames.
  */
 public final class InverterClient implements AutoCloseable {
@@ -47,6 +53,7 @@ public final class InverterClient implements AutoCloseable {
   private final Clock clock;
   private final int maxBatchFrames;
   private final long maxBatchBytes;
+  private final Duration linger;
   private final ExecutorService worker;
   private final Object lock = new Object();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -63,6 +70,7 @@ public final class InverterClient implements AutoCloseable {
     this.clock = b.clock;
     this.maxBatchFrames = b.maxBatchFrames;
     this.maxBatchBytes = b.maxBatchBytes;
+    this.linger = b.linger;
     this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).build();
     this.worker = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "inverter-client");
@@ -87,6 +95,7 @@ public final class InverterClient implements AutoCloseable {
         return f;
       }
       queue.add(new Pending(frame.clone(), f));
+      if (!linger.isZero()) lock.notifyAll();
       if (!draining) {
         draining = true;
         worker.execute(this::drain);
@@ -99,6 +108,7 @@ public final class InverterClient implements AutoCloseable {
     while (true) {
       List<Pending> batch = new ArrayList<>();
       synchronized (lock) {
+        lingerForMore();
         long bytes = 0;
         while (!queue.isEmpty() && batch.size() < maxBatchFrames
             && (batch.isEmpty() || bytes + queue.peek().frame.length <= maxBatchBytes)) {
@@ -111,24 +121,104 @@ public final class InverterClient implements AutoCloseable {
           return;
         }
       }
-      List<byte[]> frames = new ArrayList<>(batch.size());
-      for (Pending p : batch) frames.add(p.frame);
+      RuntimeException failure;
       try {
-        List<Long> seqs = postBatch(frames);
-        for (int i = 0; i < batch.size(); i++) batch.get(i).future.complete(seqs.get(i));
+        failure = send(batch);
       } catch (RuntimeException e) {
+        for (Pending p : batch) p.future.completeExceptionally(e);
+        failure = e;
+      }
+      if (failure != null) {
         List<Pending> dropped;
         synchronized (lock) {
           dropped = new ArrayList<>(queue);
           queue.clear();
         }
-        log.warn("inverter batch of {} failed ({}); failing {} queued frames after it", batch.size(), e.getMessage(), dropped.size());
-        for (Pending p : batch) p.future.completeExceptionally(e);
-        IngestException after = new IngestException(IngestError.PRECEDING_FRAME_FAILED, "an earlier frame failed",
-            Map.of(), e);
-        for (Pending p : dropped) p.future.completeExceptionally(after);
+        log.warn("inverter refused a frame ({}); failing {} queued frames after it", failure.getMessage(),
+            dropped.size());
+        failAll(dropped, failure);
       }
     }
+  }
+
+  /** With a linger time, waits (under the lock) until a full batch is queued or the time has passed. */
+  private void lingerForMore() {
+    if (linger.isZero()) return;
+    long deadline = System.nanoTime() + linger.toNanos();
+    long left;
+    while (!closed && queue.size() < maxBatchFrames && (left = deadline - System.nanoTime()) > 0) {
+      try {
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Sends queued frames in order and settles every caller's future with its own outcome. The
+   * inverter refuses a request whole (nothing of it is stored), so when a coalesced request is
+   * refused because of one frame, the frames before it are sent again without it, the frame gets
+   * the refusal, and the frames after it fail with {@code PrecedingFrameFailed}; a refusal that
+   * names no frame is resolved by sending the frames one at a time; a refusal of the request
+   * itself (a token, the endpoint, retries exhausted) is every frame's outcome.
+   *
+   * @return the failure that stopped the frames, or {@code null} if all were stored
+   */
+  private IngestException send(List<Pending> batch) {
+    List<byte[]> frames = new ArrayList<>(batch.size());
+    for (Pending p : batch) frames.add(p.frame);
+    List<Long> seqs;
+    try {
+      seqs = postOnce(frames);
+    } catch (IngestException e) {
+      int n = batch.size();
+      if (n == 1 || !aboutFrames(e)) {
+        for (Pending p : batch) p.future.completeExceptionally(e);
+        return e;
+      }
+      int blame = e.frameIndex().orElse(-1);
+      if (blame >= 0 && blame < n) {
+        IngestException before = blame > 0 ? send(batch.subList(0, blame)) : null;
+        if (before != null) {
+          failAll(batch.subList(blame, n), preceding(before));
+          return before;
+        }
+        batch.get(blame).future.completeExceptionally(e);
+        failAll(batch.subList(blame + 1, n), preceding(e));
+        return e;
+      }
+      // no frame named (a stale rev names an account, a 413 the whole body): halves, in order,
+      // down to single frames, so each frame gets its own answer
+      int mid = n / 2;
+      IngestException first = send(batch.subList(0, mid));
+      if (first != null) {
+        failAll(batch.subList(mid, n), preceding(first));
+        return first;
+      }
+      return send(batch.subList(mid, n));
+    }
+    for (int i = 0; i < batch.size(); i++) batch.get(i).future.complete(seqs.get(i));
+    return null;
+  }
+
+  /** Whether a refusal is about the frames sent (so another request without one of them may pass). */
+  private static boolean aboutFrames(IngestException e) {
+    return switch (e.error()) {
+      case INVALID_FRAME, INVALID_COMMIT, STALE_REV, PAYLOAD_TOO_LARGE -> true;
+      default -> false;
+    };
+  }
+
+  private static IngestException preceding(RuntimeException cause) {
+    return new IngestException(IngestError.PRECEDING_FRAME_FAILED, "an earlier frame failed", Map.of(), cause);
+  }
+
+  private static void failAll(List<Pending> ps, RuntimeException cause) {
+    IngestException after = cause instanceof IngestException i && i.error() == IngestError.PRECEDING_FRAME_FAILED
+        ? i : preceding(cause);
+    for (Pending p : ps) p.future.completeExceptionally(after);
   }
 
   /**
@@ -190,6 +280,7 @@ public final class InverterClient implements AutoCloseable {
       closed = true;
       dropped = new ArrayList<>(queue);
       queue.clear();
+      lock.notifyAll(); // a lingering worker stops waiting
     }
     for (Pending p : dropped) p.future.completeExceptionally(new IllegalStateException("client closed"));
     worker.shutdown();
@@ -210,6 +301,7 @@ public final class InverterClient implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private int maxBatchFrames = 100;
     private long maxBatchBytes = 4L << 20;
+    private Duration linger = Duration.ZERO;
 
     private Builder() {}
 
@@ -251,6 +343,19 @@ public final class InverterClient implements AutoCloseable {
     public Builder maxBatchBytes(long n) {
       if (n < 1) throw new IllegalArgumentException("maxBatchBytes must be >= 1");
       this.maxBatchBytes = n;
+      return this;
+    }
+
+    /**
+     * How long the worker waits for more frames before sending fewer than {@code maxBatchFrames}
+     * (default zero: frames published while a request is in flight still go out together in the
+     * next one, so concurrent publishers are batched without any added wait). At most 1 s.
+     */
+    public Builder linger(Duration d) {
+      if (d.isNegative() || d.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new IllegalArgumentException("linger must be between 0 and 1 s");
+      }
+      this.linger = d;
       return this;
     }
 

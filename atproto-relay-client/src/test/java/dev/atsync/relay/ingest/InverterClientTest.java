@@ -190,4 +190,131 @@ class InverterClientTest {
     }
     assertEquals(1, calls.get());
   }
+
+  /** Blocks the first request until released, so the frames published meanwhile share the next one. */
+  List<CompletableFuture<Long>> publishWhileFirstInFlight(InverterClient c, Handler rest, int frames) throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch first = new CountDownLatch(1);
+    handler = (ex, body, call) -> {
+      if (call == 1) {
+        first.countDown();
+        try { release.await(5, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+        accept(ex, body, call);
+      } else {
+        rest.handle(ex, body, call);
+      }
+    };
+    List<CompletableFuture<Long>> fs = new ArrayList<>();
+    fs.add(c.publish(new byte[] {0}));
+    assertTrue(first.await(5, TimeUnit.SECONDS));
+    for (int i = 1; i < frames; i++) fs.add(c.publish(new byte[] {(byte) i}));
+    release.countDown();
+    for (CompletableFuture<Long> f : fs) {
+      try { f.get(5, TimeUnit.SECONDS); } catch (ExecutionException e) { /* inspected by the test */ }
+    }
+    return fs;
+  }
+
+  static IngestError errorOf(CompletableFuture<Long> f) {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+    return ((IngestException) e.getCause()).error();
+  }
+
+  static int indexOf(byte[] body, int b) {
+    for (int i = 0; i < body.length; i++) if (body[i] == b) return i;
+    return -1;
+  }
+
+  @Test
+  void coalescedRequestRefusedForOneFrameGivesEachCallerItsOwnOutcome() throws Exception {
+    Handler refuseThree = (ex, body, call) -> {
+      int i = indexOf(body, 3);
+      if (i >= 0) send(ex, 400, "{\"error\":\"InvalidFrame\",\"message\":\"bad\",\"frame\":" + i + "}");
+      else accept(ex, body, call);
+    };
+    try (InverterClient c = client(10)) {
+      List<CompletableFuture<Long>> fs = publishWhileFirstInFlight(c, refuseThree, 6);
+      assertEquals(100L, fs.get(0).get());
+      // 1 and 2 were refused only with the request: sent again without 3, stored
+      assertEquals(101L, fs.get(1).get());
+      assertEquals(102L, fs.get(2).get());
+      assertEquals(IngestError.INVALID_FRAME, errorOf(fs.get(3)));
+      assertEquals(IngestError.PRECEDING_FRAME_FAILED, errorOf(fs.get(4)));
+      assertEquals(IngestError.PRECEDING_FRAME_FAILED, errorOf(fs.get(5)));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> fs.get(4).get());
+      assertEquals(IngestError.INVALID_FRAME, ((IngestException) e.getCause().getCause()).error());
+    }
+    assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, bodies.get(1), "the five frames coalesced into one request");
+    assertArrayEquals(new byte[] {1, 2}, bodies.get(2));
+    assertEquals(3, bodies.size());
+  }
+
+  @Test
+  void coalescedRefusalNamingNoFrameIsResolvedFrameByFrame() throws Exception {
+    List<byte[]> stored = new CopyOnWriteArrayList<>();
+    Handler staleThree = (ex, body, call) -> {
+      if (indexOf(body, 3) >= 0) {
+        send(ex, 409, "{\"error\":\"StaleRev\",\"message\":\"old\",\"did\":\"did:plc:a\",\"rev\":\"3k1\"}");
+      } else {
+        stored.add(body);
+        accept(ex, body, call);
+      }
+    };
+    try (InverterClient c = client(10)) {
+      List<CompletableFuture<Long>> fs = publishWhileFirstInFlight(c, staleThree, 6);
+      assertEquals(List.of(100L, 101L, 102L), List.of(fs.get(0).get(), fs.get(1).get(), fs.get(2).get()));
+      assertEquals(IngestError.STALE_REV, errorOf(fs.get(3)));
+      assertEquals(IngestError.PRECEDING_FRAME_FAILED, errorOf(fs.get(4)));
+      assertEquals(IngestError.PRECEDING_FRAME_FAILED, errorOf(fs.get(5)));
+    }
+    // nothing after the refused frame was stored (it is sent again only with the refused frame)
+    for (byte[] b : stored) {
+      assertTrue(indexOf(b, 4) < 0 && indexOf(b, 5) < 0);
+    }
+  }
+
+  @Test
+  void coalescedRequestRefusedForTheTokenFailsEveryFrameWithThatError() throws Exception {
+    Handler refuse = (ex, body, call) -> send(ex, 401, "{\"error\":\"InvalidToken\",\"message\":\"no\"}");
+    try (InverterClient c = client(10)) {
+      List<CompletableFuture<Long>> fs = publishWhileFirstInFlight(c, refuse, 4);
+      assertEquals(100L, fs.get(0).get());
+      for (int i = 1; i < 4; i++) assertEquals(IngestError.INVALID_TOKEN, errorOf(fs.get(i)));
+    }
+    assertEquals(2, calls.get(), "not retried frame by frame");
+  }
+
+  @Test
+  void concurrentPublishersShareRequests() throws Exception {
+    int threads = 16;
+    try (InverterClient c = InverterClient.builder().baseUrl("http://127.0.0.1:" + server.getAddress().getPort())
+        .token("secret").maxBatchFrames(threads).linger(Duration.ofSeconds(1)).build()) {
+      List<CompletableFuture<Long>> fs = new CopyOnWriteArrayList<>();
+      CountDownLatch go = new CountDownLatch(1);
+      List<Thread> ts = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        byte[] frame = {(byte) t};
+        Thread th = new Thread(() -> {
+          try { go.await(); } catch (InterruptedException e) { return; }
+          fs.add(c.publish(frame));
+        });
+        th.start();
+        ts.add(th);
+      }
+      go.countDown();
+      for (Thread th : ts) th.join();
+      java.util.Set<Long> seqs = new java.util.HashSet<>();
+      for (CompletableFuture<Long> f : fs) seqs.add(f.get(5, TimeUnit.SECONDS));
+      assertEquals(threads, seqs.size(), "every caller got its own seq");
+    }
+    // the worker waits (at most the linger time) until a full batch is queued: one request
+    assertEquals(1, bodies.size());
+    assertEquals(threads, bodies.get(0).length);
+  }
+
+  @Test
+  void lingerIsBounded() {
+    assertThrows(IllegalArgumentException.class, () -> InverterClient.builder().linger(Duration.ofSeconds(2)));
+    assertThrows(IllegalArgumentException.class, () -> InverterClient.builder().linger(Duration.ofMillis(-1)));
+  }
 }

@@ -90,6 +90,13 @@ public final class SqliteEventStore implements EventStore {
   /** The newest events read at open, to find damage where new events go. */
   private static final int TAIL_CHECK_EVENTS = 1_000;
   private static final int SQLITE_CORRUPT = 11;
+  /** How often the checkpointer copies the WAL into the database file. */
+  private static final long CHECKPOINT_INTERVAL_MILLIS = 100;
+  /**
+   * WAL pages after which a commit checkpoints by itself (SQLite's automatic checkpoint): only
+   * reached if the checkpointer falls behind, so the WAL stays bounded (about 64 MiB).
+   */
+  private static final int WAL_PAGES_LIMIT = 16_384;
   private static final int SQLITE_NOTADB = 26;
 
   /**
@@ -130,6 +137,10 @@ public final class SqliteEventStore implements EventStore {
   private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
   private final Thread writerThread;
   private final ScheduledExecutorService pruner;
+  private final ScheduledExecutorService checkpointer;
+  /** Guards {@link #checkpointConnection}, which the WAL healing closes while it reopens the file. */
+  private final Object checkpointLock = new Object();
+  private Connection checkpointConnection;
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final Map<Did, Head> heads = new ConcurrentHashMap<>();
   private final Map<String, Long> cursors = new ConcurrentHashMap<>();
@@ -195,6 +206,13 @@ public final class SqliteEventStore implements EventStore {
     });
     long every = settings.pruneInterval().toMillis();
     pruner.scheduleWithFixedDelay(this::pruneQuietly, every, every, TimeUnit.MILLISECONDS);
+    this.checkpointer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "atsync-sqlite-checkpointer");
+      t.setDaemon(true);
+      return t;
+    });
+    checkpointer.scheduleWithFixedDelay(this::checkpoint, CHECKPOINT_INTERVAL_MILLIS, CHECKPOINT_INTERVAL_MILLIS,
+        TimeUnit.MILLISECONDS);
   }
 
   private void createSchema() throws SQLException {
@@ -202,7 +220,10 @@ public final class SqliteEventStore implements EventStore {
       s.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
           + " frame BLOB NOT NULL, received_at INTEGER NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS accounts (did TEXT PRIMARY KEY, rev TEXT NOT NULL)");
-      s.execute("CREATE TABLE IF NOT EXISTS dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)");
+      // keyed by the digest itself (no rowid table beside a key index: one b-tree write less per
+      // event); files made before keep their rowid table, which the same statements work on
+      s.execute("CREATE TABLE IF NOT EXISTS dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)"
+          + " WITHOUT ROWID");
       s.execute("CREATE INDEX IF NOT EXISTS dedup_at ON dedup(at)");
       s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS upstreams (name TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
@@ -317,6 +338,8 @@ public final class SqliteEventStore implements EventStore {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute("PRAGMA synchronous=FULL");
       s.execute("PRAGMA busy_timeout=5000");
+      // checkpoints run on their own thread (see checkpoint()), not inside a commit an append waits for
+      s.execute("PRAGMA wal_autocheckpoint=" + WAL_PAGES_LIMIT);
     }
     c.setAutoCommit(false);
     return c;
@@ -380,6 +403,56 @@ public final class SqliteEventStore implements EventStore {
   }
 
   // ---- appends: one writer, group commit ----
+
+  /**
+   * The writer's prepared statements, prepared once per writer connection instead of once per
+   * group (a new connection after a recovery gets new ones). Writer thread only.
+   */
+  private static final class Statements {
+    final Connection connection;
+    final PreparedStatement insert;
+    final PreparedStatement dedupClaim;
+    final PreparedStatement dedupFind;
+    final PreparedStatement account;
+    final PreparedStatement cursor;
+    final PreparedStatement meta;
+
+    Statements(Connection c) throws SQLException {
+      connection = c;
+      insert = c.prepareStatement("INSERT INTO events (seq, did, type, frame, received_at) VALUES (?, ?, ?, ?, ?)");
+      dedupClaim = c.prepareStatement("INSERT INTO dedup (digest, seq, at) VALUES (?, ?, ?) ON CONFLICT (digest)"
+          + " DO UPDATE SET seq = excluded.seq, at = excluded.at WHERE dedup.at < ?");
+      dedupFind = c.prepareStatement("SELECT seq FROM dedup WHERE digest = ? AND at >= ?");
+      account = c.prepareStatement("INSERT OR REPLACE INTO accounts (did, rev, seq, digest) VALUES (?, ?, ?, ?)");
+      cursor = c.prepareStatement("INSERT OR REPLACE INTO upstreams (name, seq) VALUES (?, ?)");
+      meta = c.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)");
+    }
+
+    void close() {
+      for (PreparedStatement p : new PreparedStatement[] {insert, dedupClaim, dedupFind, account, cursor, meta}) {
+        try {
+          p.close();
+        } catch (SQLException | RuntimeException e) {
+          // the connection is being replaced anyway
+        }
+      }
+    }
+  }
+
+  private Statements statements;
+
+  private Statements statements() throws SQLException {
+    if (statements != null && statements.connection == writer) {
+      return statements;
+    }
+    if (statements != null) {
+      statements.close();
+    }
+    statements = null;
+    Statements fresh = new Statements(writer);
+    statements = fresh;
+    return fresh;
+  }
 
   private abstract static class Task {
     final CompletableFuture<Object> done = new CompletableFuture<>();
@@ -530,25 +603,35 @@ public final class SqliteEventStore implements EventStore {
   private void healDeletedWal(Path wal) {
     LOG.warn("{} was deleted while the event log had it open: checkpointing it into {} and reopening", wal, file);
     synchronized (readLock) {
-      try {
-        writer.commit();
-        writer.setAutoCommit(true);
-        try (Statement st = writer.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(FULL)")) {
-          if (rs.next() && rs.getInt(1) != 0) {
-            throw new SQLException("checkpoint was blocked");
-          }
-        }
-        closeQuietly(reader);
-        closeQuietly(writer);
-        writer = openWriter();
-        reader = openReader();
-        reloadState();
-        LOG.info("event log reopened with a new WAL file at seq {}", lastSeq);
-      } catch (SQLException e) {
-        LOG.warn("checkpointing the deleted WAL failed (retrying): {}", e.toString());
-        needsRecovery = true;
-        unavailable(e);
+      synchronized (checkpointLock) {
+        healDeletedWalLocked();
       }
+    }
+  }
+
+  private void healDeletedWalLocked() {
+    if (checkpointConnection != null) {
+      closeQuietly(checkpointConnection); // it holds the deleted file too; reopened on the next tick
+      checkpointConnection = null;
+    }
+    try {
+      writer.commit();
+      writer.setAutoCommit(true);
+      try (Statement st = writer.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(FULL)")) {
+        if (rs.next() && rs.getInt(1) != 0) {
+          throw new SQLException("checkpoint was blocked");
+        }
+      }
+      closeQuietly(reader);
+      closeQuietly(writer);
+      writer = openWriter();
+      reader = openReader();
+      reloadState();
+      LOG.info("event log reopened with a new WAL file at seq {}", lastSeq);
+    } catch (SQLException e) {
+      LOG.warn("checkpointing the deleted WAL failed (retrying): {}", e.toString());
+      needsRecovery = true;
+      unavailable(e);
     }
   }
 
@@ -584,6 +667,47 @@ public final class SqliteEventStore implements EventStore {
     writer.commit();
     needsRecovery = false;
     recovered();
+  }
+
+  /**
+   * On the checkpointer thread: copies committed WAL frames into the database file (a passive
+   * checkpoint, which never blocks the writer or readers), so commits, which appends wait for,
+   * do not do it themselves every thousand pages. Crash safety is SQLite's: a checkpoint only
+   * copies what is already durable in the WAL.
+   */
+  private void checkpoint() {
+    if (closed || status.condition() == Status.Condition.CORRUPT) {
+      return;
+    }
+    synchronized (checkpointLock) {
+      try {
+        if (checkpointConnection == null) {
+          checkpointConnection = openWriterless();
+        }
+        try (Statement st = checkpointConnection.createStatement();
+            ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+          rs.next();
+        }
+      } catch (SQLException | RuntimeException e) {
+        // the writer notices and reports what is wrong with the file; this connection starts over
+        LOG.debug("checkpoint failed: {}", e.toString());
+        if (checkpointConnection != null) {
+          closeQuietly(checkpointConnection);
+          checkpointConnection = null;
+        }
+      }
+    }
+  }
+
+  /** A connection for checkpoints: WAL mode and full sync are properties of the file and of this connection. */
+  private Connection openWriterless() throws SQLException {
+    Connection c = hook.apply(DriverManager.getConnection("jdbc:sqlite:" + file));
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA synchronous=FULL");
+      s.execute("PRAGMA busy_timeout=5000");
+      s.execute("PRAGMA wal_autocheckpoint=0");
+    }
+    return c;
   }
 
   // ---- health: one log line per change ----
@@ -673,15 +797,17 @@ public final class SqliteEventStore implements EventStore {
     int written = 0;
     int dupsInGroup = 0;
     int appended = 0;
-    try (PreparedStatement insert = writer.prepareStatement(
-            "INSERT INTO events (seq, did, type, frame, received_at) VALUES (?, ?, ?, ?, ?)");
-        PreparedStatement dedupInsert = writer.prepareStatement(
-            "INSERT OR REPLACE INTO dedup (digest, seq, at) VALUES (?, ?, ?)");
-        PreparedStatement dedupFind = writer.prepareStatement("SELECT seq FROM dedup WHERE digest = ? AND at >= ?");
-        PreparedStatement account = writer.prepareStatement(
-            "INSERT OR REPLACE INTO accounts (did, rev, seq, digest) VALUES (?, ?, ?, ?)");
-        PreparedStatement cursor = writer.prepareStatement(
-            "INSERT OR REPLACE INTO upstreams (name, seq) VALUES (?, ?)")) {
+    try {
+      Statements st = statements();
+      PreparedStatement insert = st.insert;
+      PreparedStatement dedupClaim = st.dedupClaim;
+      PreparedStatement dedupFind = st.dedupFind;
+      PreparedStatement account = st.account;
+      PreparedStatement cursor = st.cursor;
+      // a group that failed may have left rows batched: they were never stored
+      insert.clearBatch();
+      account.clearBatch();
+      cursor.clearBatch();
       long dedupCutoff = now - settings.dedupWindow().toMillis();
       for (AppendTask a : group) {
         Set<Did> moved = new HashSet<>();
@@ -700,11 +826,22 @@ public final class SqliteEventStore implements EventStore {
         List<Boolean> dups = new ArrayList<>(a.entries.size());
         for (Entry entry : a.entries) {
           Long prior = groupDigests.get(entry.digest());
+          long next = seq + 1;
           if (prior == null) {
-            dedupFind.setBytes(1, entry.digest().toBytes());
-            dedupFind.setLong(2, dedupCutoff);
-            try (ResultSet rs = dedupFind.executeQuery()) {
-              if (rs.next()) {
+            // one statement for the common case: claims the digest for this seq unless a live
+            // (within the window) claim exists, which is a retry; only then is its seq read
+            byte[] digest = entry.digest().toBytes();
+            dedupClaim.setBytes(1, digest);
+            dedupClaim.setLong(2, next);
+            dedupClaim.setLong(3, now);
+            dedupClaim.setLong(4, dedupCutoff);
+            if (dedupClaim.executeUpdate() == 0) {
+              dedupFind.setBytes(1, digest);
+              dedupFind.setLong(2, dedupCutoff);
+              try (ResultSet rs = dedupFind.executeQuery()) {
+                if (!rs.next()) {
+                  throw new SQLException("dedup claim refused without a live claim for the digest");
+                }
                 prior = rs.getLong(1);
               }
             }
@@ -716,18 +853,13 @@ public final class SqliteEventStore implements EventStore {
             continue;
           }
           LogEvent e = entry.event();
-          seq++;
-          byte[] digest = entry.digest().toBytes();
+          seq = next;
           insert.setLong(1, seq);
           insert.setString(2, e.did().toString());
           insert.setString(3, e.type());
           insert.setBytes(4, e.frame());
           insert.setLong(5, now);
           insert.addBatch();
-          dedupInsert.setBytes(1, digest);
-          dedupInsert.setLong(2, seq);
-          dedupInsert.setLong(3, now);
-          dedupInsert.addBatch();
           groupDigests.put(entry.digest(), seq);
           if (e.rev().isPresent()) {
             groupHeads.put(e.did(), new Head(seq, e.rev().get(), Optional.of(entry.digest())));
@@ -752,14 +884,18 @@ public final class SqliteEventStore implements EventStore {
         cursor.setLong(2, c.getValue());
         cursor.addBatch();
       }
-      insert.executeBatch();
-      dedupInsert.executeBatch();
-      account.executeBatch();
-      cursor.executeBatch();
-      try (PreparedStatement meta = writer.prepareStatement(
-          "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)")) {
-        meta.setLong(1, seq);
-        meta.executeUpdate();
+      if (written > 0) {
+        insert.executeBatch();
+      }
+      if (!groupHeads.isEmpty()) {
+        account.executeBatch();
+      }
+      if (!groupCursors.isEmpty()) {
+        cursor.executeBatch();
+      }
+      if (seq != lastSeq) {
+        st.meta.setLong(1, seq);
+        st.meta.executeUpdate();
       }
       writer.commit();
     } catch (SQLException | RuntimeException e) {
@@ -1024,6 +1160,18 @@ public final class SqliteEventStore implements EventStore {
     }
     closed = true;
     pruner.shutdownNow();
+    checkpointer.shutdownNow();
+    try {
+      checkpointer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (checkpointLock) {
+      if (checkpointConnection != null) {
+        closeQuietly(checkpointConnection);
+        checkpointConnection = null;
+      }
+    }
     try {
       writerThread.join(10_000);
     } catch (InterruptedException e) {
