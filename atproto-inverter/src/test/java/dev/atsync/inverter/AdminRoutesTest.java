@@ -11,7 +11,6 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.Retention;
 import dev.atsync.inverter.log.sqlite.SqliteEventStore;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The admin routes on the ingest listener, over real sockets, with a real subscriber. */
 class AdminRoutesTest {
-  static final String TOKEN = "test-token-0123456789abcdef";
+  static final String TOKEN = TestInverters.TOKEN;
   static final String ADMIN = "admin-token-fedcba9876543210";
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
@@ -43,12 +42,7 @@ class AdminRoutesTest {
   Inverter start(UnaryOperator<Inverter.Builder> config) {
     EventLog log = EventLog.over(SqliteEventStore.open(dir,
         SqliteEventStore.Settings.DEFAULT.withRetention(Retention.ofAge(Duration.ofHours(48)))));
-    inverter = config.apply(Inverter.builder()
-        .log(log)
-        .publicAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestTokens(List.of(TOKEN))
-        .check(EventCheck.NONE))
+    inverter = config.apply(TestInverters.loopback(log))
         .build()
         .start();
     return inverter;

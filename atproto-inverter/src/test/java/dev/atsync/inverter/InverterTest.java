@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /** End-to-end over real sockets on 127.0.0.1: HTTP ingest in, WebSocket subscribers out. */
 class InverterTest {
-  static final String TOKEN = "test-token-0123456789abcdef";
+  static final String TOKEN = TestInverters.TOKEN;
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   Inverter inverter;
@@ -42,12 +42,7 @@ class InverterTest {
 
   Inverter start(UnaryOperator<Inverter.Builder> config) {
     log = TestLogs.memory();
-    inverter = config.apply(Inverter.builder()
-        .log(log)
-        .publicAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestTokens(List.of(TOKEN))
-        .check(EventCheck.NONE))
+    inverter = config.apply(TestInverters.loopback(log))
         .build()
         .start();
     return inverter;

@@ -13,7 +13,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code /metrics} after real traffic over real sockets: posts in, a live subscriber out. */
 class ObservabilityTest {
-  static final String TOKEN = "test-token-0123456789abcdef";
+  static final String TOKEN = TestInverters.TOKEN;
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir
@@ -39,12 +38,7 @@ class ObservabilityTest {
 
   Inverter start(UnaryOperator<Inverter.Builder> config) {
     EventLog log = EventLog.over(SqliteEventStore.open(dir, SqliteEventStore.Settings.DEFAULT));
-    inverter = config.apply(Inverter.builder()
-        .log(log)
-        .publicAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestTokens(List.of(TOKEN))
-        .check(EventCheck.NONE))
+    inverter = config.apply(TestInverters.loopback(log))
         .build()
         .start();
     return inverter;

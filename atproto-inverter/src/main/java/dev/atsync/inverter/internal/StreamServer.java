@@ -490,13 +490,14 @@ public final class StreamServer {
       if (pinger != null) {
         pinger.cancel(false);
       }
-      if (session != null) {
-        session.closing.set(true);
-        fanout.remove(session);
-      }
+      // the slot first: once the subscriber count shows it gone, its place is free
       if (slot) {
         slot = false;
         slots.decrementAndGet();
+      }
+      if (session != null) {
+        session.closing.set(true);
+        fanout.remove(session);
       }
       ctx.fireChannelInactive();
     }

@@ -3,12 +3,11 @@ package dev.atsync.inverter.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.atsync.firehose.Frame;
-import dev.atsync.inverter.EventCheck;
 import dev.atsync.inverter.Inverter;
 import dev.atsync.inverter.TestEvents;
+import dev.atsync.inverter.TestInverters;
 import dev.atsync.inverter.TestSubscriber;
 import dev.atsync.inverter.log.EventLog;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
  * and clean-up.
  */
 abstract class Probes {
-  static final String TOKEN = "probe-token-0123456789abcdef";
+  static final String TOKEN = TestInverters.TOKEN;
   static final String PATH = "/xrpc/com.atproto.sync.subscribeRepos";
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -39,12 +38,7 @@ abstract class Probes {
 
   Inverter start(EventLog l, UnaryOperator<Inverter.Builder> config) {
     log = l;
-    inverter = config.apply(Inverter.builder()
-        .log(l)
-        .publicAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestAddress(new InetSocketAddress("127.0.0.1", 0))
-        .ingestTokens(List.of(TOKEN))
-        .check(EventCheck.NONE)
+    inverter = config.apply(TestInverters.loopback(l)
         .onFatalError(t -> { }))
         .build()
         .start();
