@@ -454,18 +454,12 @@ public final class StreamServer {
       } else if (f instanceof PongWebSocketFrame) {
         // heard: nothing else to do
       } else if (f instanceof CloseWebSocketFrame c) {
-        if (session != null) {
-          session.closing.set(true);
-          fanout.remove(session);
-        }
+        leave();
         ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode() < 0 ? 1000 : c.statusCode(), ""))
             .addListener(ChannelFutureListener.CLOSE);
       } else {
         // subscribeRepos is one-way: a subscriber sends nothing, so nothing it sends is buffered
-        if (session != null) {
-          session.closing.set(true);
-          fanout.remove(session);
-        }
+        leave();
         ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION.code(),
             "subscribeRepos takes no messages")).addListener(ChannelFutureListener.CLOSE);
         ctx.channel().config().setAutoRead(false);
@@ -490,7 +484,16 @@ public final class StreamServer {
       if (pinger != null) {
         pinger.cancel(false);
       }
-      // the slot first: once the subscriber count shows it gone, its place is free
+      leave();
+      ctx.fireChannelInactive();
+    }
+
+    /**
+     * The subscriber is done (it closed, broke the protocol, or its connection ended): its place
+     * is freed first, so once the subscriber count shows it gone a new subscriber can take it,
+     * and it leaves the fan-out. Idempotent; on the channel's event loop.
+     */
+    private void leave() {
       if (slot) {
         slot = false;
         slots.decrementAndGet();
@@ -499,7 +502,6 @@ public final class StreamServer {
         session.closing.set(true);
         fanout.remove(session);
       }
-      ctx.fireChannelInactive();
     }
 
     @Override
