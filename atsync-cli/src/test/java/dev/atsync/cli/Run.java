@@ -19,11 +19,18 @@ record Run(int code, String out, String err) {
     return of(Map.of(), args);
   }
 
-  /** The serve command as a separate JVM on the test class path (it runs until killed). */
+  /**
+   * The serve command as a separate JVM on the test class path (it runs until killed). On JDK 22+
+   * it is given native access, as the jar's manifest gives it when run with {@code -jar}: else the
+   * JVM warns on stderr when the SQLite driver loads its library, among the log lines.
+   */
   static ProcessBuilder serve(Map<String, String> env, String... args) {
     java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Atsync.class.getName(), "serve"));
+        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    if (Runtime.version().feature() >= 22) {
+      cmd.add("--enable-native-access=ALL-UNNAMED");
+    }
+    cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), Atsync.class.getName(), "serve"));
     cmd.addAll(java.util.List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().keySet().removeIf(k -> k.startsWith("ATSYNC_"));
