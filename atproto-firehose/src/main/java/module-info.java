@@ -14,6 +14,7 @@ module dev.atsync.firehose {
 
   exports dev.atsync.firehose;
   exports dev.atsync.firehose.identity;
+  exports dev.atsync.firehose.internal to dev.atsync.relay;
   exports dev.atsync.firehose.ingest;
   exports dev.atsync.firehose.subscribe;
   exports dev.atsync.firehose.verify;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atsync.car.CarReader;
 import dev.atsync.cbor.DataModelException;
 import dev.atsync.cid.Cid;
+import dev.atsync.firehose.internal.UserAgents;
 import dev.atsync.syntax.Did;
 import dev.atsync.syntax.Tid;
 import java.io.IOException;
@@ -337,10 +338,7 @@ public final class RelayClient {
 
     /** The {@code User-Agent} header of every request (default {@code atsync}); 1 to 256 printable ASCII characters. */
     public Builder userAgent(String agent) {
-      if (agent.isBlank() || agent.length() > 256 || !agent.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-        throw new IllegalArgumentException("User-Agent must be 1 to 256 printable ASCII characters");
-      }
-      this.userAgent = agent;
+      this.userAgent = UserAgents.checked(agent);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.atsync.firehose.identity;
 
+import dev.atsync.firehose.internal.UserAgents;
 import dev.atsync.syntax.Did;
 import dev.atsync.firehose.identity.IdentityException.Kind;
 import java.io.IOException;
@@ -149,10 +150,7 @@ public final class HttpIdentityResolver implements IdentityResolver {
      * @throws IllegalArgumentException if it is empty, longer than 256 or not printable ASCII
      */
     public Builder userAgent(String agent) {
-      if (agent.isBlank() || agent.length() > 256 || !agent.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-        throw new IllegalArgumentException("User-Agent must be 1 to 256 printable ASCII characters");
-      }
-      this.userAgent = agent;
+      this.userAgent = UserAgents.checked(agent);
       return this;
     }
 

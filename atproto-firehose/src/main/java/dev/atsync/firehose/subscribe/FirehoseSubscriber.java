@@ -6,6 +6,7 @@ import dev.atsync.firehose.Frame;
 import dev.atsync.firehose.InfoEvent;
 import dev.atsync.firehose.InvalidFrameException;
 import dev.atsync.firehose.StreamError;
+import dev.atsync.firehose.internal.UserAgents;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -569,10 +570,7 @@ public final class FirehoseSubscriber implements AutoCloseable {
      * @throws IllegalArgumentException if it is empty, longer than 256 or not printable ASCII
      */
     public Builder userAgent(String agent) {
-      if (agent.isBlank() || agent.length() > 256 || !agent.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-        throw new IllegalArgumentException("User-Agent must be 1 to 256 printable ASCII characters");
-      }
-      this.userAgent = agent;
+      this.userAgent = UserAgents.checked(agent);
       return this;
     }
 
