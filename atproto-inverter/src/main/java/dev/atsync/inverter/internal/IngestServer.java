@@ -24,12 +24,10 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -126,10 +124,7 @@ public final class IngestServer implements AutoCloseable {
             channels.add(ch);
             Connection c = new Connection();
             ch.pipeline().addLast("start", c.watcher);
-            ch.pipeline().addLast("http", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxHeaderBytes())
-                .setMaxHeaderSize(limits.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK)));
+            ch.pipeline().addLast("http", limits.requestCodec(MAX_CHUNK));
             ch.pipeline().addLast("ingest", c);
           }
         });

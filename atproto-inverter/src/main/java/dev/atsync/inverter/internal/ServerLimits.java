@@ -1,5 +1,7 @@
 package dev.atsync.inverter.internal;
 
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
 import java.time.Duration;
 
 /**
@@ -27,4 +29,15 @@ public record ServerLimits(int maxHeaderBytes, Duration headerTimeout, Duration 
    * Subscribers send nothing but control frames; any data frame (or fragment) closes the connection.
    */
   public static final int MAX_INBOUND_FRAME = 125;
+
+  /**
+   * The HTTP codec of a listener: its request line and headers bounded by {@link #maxHeaderBytes}
+   * (a longer one is refused before it is held), a body read in chunks of at most {@code maxChunk}.
+   */
+  HttpServerCodec requestCodec(int maxChunk) {
+    return new HttpServerCodec(new HttpDecoderConfig()
+        .setMaxInitialLineLength(maxHeaderBytes)
+        .setMaxHeaderSize(maxHeaderBytes)
+        .setMaxChunkSize(maxChunk));
+  }
 }

@@ -26,13 +26,11 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -153,10 +151,7 @@ public final class StreamServer {
             channels.add(ch);
             Connection c = new Connection();
             ch.pipeline().addLast("guard", c.guard);
-            ch.pipeline().addLast("http", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxHeaderBytes())
-                .setMaxHeaderSize(limits.maxHeaderBytes())
-                .setMaxChunkSize(8192)));
+            ch.pipeline().addLast("http", limits.requestCodec(8192));
             ch.pipeline().addLast("public", c);
           }
         });

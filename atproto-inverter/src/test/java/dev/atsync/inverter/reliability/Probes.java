@@ -83,6 +83,11 @@ abstract class Probes {
         .header("Content-Type", "application/vnd.ipld.dag-cbor")
         .header("Authorization", "Bearer " + TOKEN)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    return send(r);
+  }
+
+  /** Sends {@code r}; status 0, with the reason as the body, when there is no answer in time. */
+  private static Answer send(HttpRequest r) {
     try {
       HttpResponse<String> a = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
       return new Answer(a.statusCode(), a.body());
@@ -100,16 +105,8 @@ abstract class Probes {
 
   /** GETs a path of the ingest listener; status 0 when there is no answer in time. */
   static Answer get(int port, String path) {
-    try {
-      HttpResponse<String> a = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-      return new Answer(a.statusCode(), a.body());
-    } catch (java.io.IOException e) {
-      return new Answer(0, e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Answer(0, "interrupted");
-    }
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(5)).build());
   }
 
   /** Asserts the inverter is ready and a live subscriber receives a newly posted event. */
