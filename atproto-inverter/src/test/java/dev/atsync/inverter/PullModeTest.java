@@ -170,4 +170,28 @@ class PullModeTest {
       }
     }
   }
+
+  @Test
+  void aRefusedFrameInABacklogIsSkippedAloneAndTheRestStored() throws Exception {
+    TestPdsInstance pds = later(new TestPdsInstance(1));
+    // a backlog the follower takes in one go: a commit whose blocks are not a CAR (the upstream
+    // checks nothing; the follower's structural check refuses it) between valid events
+    for (int i = 0; i < 3; i++) {
+      pds.emit(TestEvents.identity(TestEvents.did(900 + i)).event());
+    }
+    pds.emit(TestEvents.commit(TestEvents.did(950), TestEvents.nextRev()).event());
+    for (int i = 3; i < 6; i++) {
+      pds.emit(TestEvents.identity(TestEvents.did(900 + i)).event());
+    }
+    Inverter inverter = follow(Duration.ofSeconds(3), pds);
+    await(() -> inverter.upstreams().get(0).refused() == 1 && log.lastSeq() >= 6, "the backlog taken");
+    List<String> dids = logged().stream().map(f -> f.did().orElseThrow().toString()).toList();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      expected.add(TestEvents.did(900 + i));
+    }
+    assertEquals(expected, dids, "every valid event once, in the upstream's order, the refused one left out");
+    assertEquals(6, inverter.upstreams().get(0).events());
+    assertEquals(7, inverter.upstreams().get(0).cursor().orElseThrow(), "the cursor moved past the refused frame");
+  }
 }
