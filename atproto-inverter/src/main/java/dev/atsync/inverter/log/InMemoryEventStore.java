@@ -1,13 +1,12 @@
 package dev.atsync.inverter.log;
 
+import dev.atsync.inverter.internal.DigestIndex;
 import dev.atsync.syntax.Did;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,11 +25,9 @@ public final class InMemoryEventStore implements EventStore {
   private final TreeMap<Long, LoggedEvent> events = new TreeMap<>();
   private final Map<Did, Head> heads = new HashMap<>();
   private final Map<String, Long> cursors = new HashMap<>();
-  /** Digest to {seq, stored at}, oldest first. */
-  private final LinkedHashMap<FrameDigest, long[]> seen = new LinkedHashMap<>();
+  private final DigestIndex seen;
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final Duration dedupWindow;
-  private final int dedupMax;
   private final Clock clock;
   private long lastSeq;
 
@@ -51,7 +48,7 @@ public final class InMemoryEventStore implements EventStore {
     }
     this.lastSeq = seqFloor - 1;
     this.dedupWindow = dedupWindow;
-    this.dedupMax = dedupMax;
+    this.seen = new DigestIndex(dedupMax);
     this.clock = clock;
   }
 
@@ -78,26 +75,21 @@ public final class InMemoryEventStore implements EventStore {
       List<Long> seqs = new ArrayList<>(entries.size());
       List<Boolean> dups = new ArrayList<>(entries.size());
       for (Entry entry : entries) {
-        long[] prior = seen.get(entry.digest());
-        if (prior != null) {
-          seqs.add(prior[0]);
+        long prior = seen.find(entry.digest(), Long.MIN_VALUE);
+        if (prior >= 0) {
+          seqs.add(prior);
           dups.add(true);
           continue;
         }
         LogEvent e = entry.event();
         long seq = ++lastSeq;
         events.put(seq, new LoggedEvent(seq, e.did(), e.type(), e.frame(), now));
-        seen.put(entry.digest(), new long[] {seq, now});
+        seen.add(entry.digest(), seq, now);
         if (e.rev().isPresent()) {
           heads.put(e.did(), new Head(seq, e.rev().get(), Optional.of(entry.digest())));
         }
         seqs.add(seq);
         dups.add(false);
-      }
-      while (seen.size() > dedupMax) {
-        Iterator<?> it = seen.keySet().iterator();
-        it.next();
-        it.remove();
       }
       position.ifPresent(p -> cursors.put(p.upstream(), p.seq()));
       last = lastSeq;
@@ -112,10 +104,7 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   private void expire(long now) {
-    Iterator<long[]> it = seen.values().iterator();
-    while (it.hasNext() && now - it.next()[1] > dedupWindow.toMillis()) {
-      it.remove();
-    }
+    seen.expire(now - dedupWindow.toMillis());
   }
 
   @Override
@@ -137,8 +126,8 @@ public final class InMemoryEventStore implements EventStore {
   @Override
   public synchronized OptionalLong findStored(Did did, FrameDigest digest) {
     expire(clock.millis());
-    long[] prior = seen.get(digest);
-    return prior == null ? OptionalLong.empty() : OptionalLong.of(prior[0]);
+    long prior = seen.find(digest, Long.MIN_VALUE);
+    return prior < 0 ? OptionalLong.empty() : OptionalLong.of(prior);
   }
 
   @Override

@@ -22,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * relay client's {@link InverterClient#postBatch} (the JDK HttpClient, what a PDS sees). Two loads:
  * idle (one post at a time, 5 ms apart) and paced at 100 posts/s; latency is measured from the
  * post's scheduled start, so a slow post delays the clock of the next (no coordinated omission).
+ * Each line also gives the server's own means over the run, from its timers: from the request
+ * body received to the events durable, and of that the log's append (rev rule + commit), so what
+ * the network, the threads and the disk each cost is visible. The ceiling is measured the same
+ * way: the bare-socket client against a blocking one-thread server that reads the request and
+ * answers at once (what the loopback network and two thread wake-ups cost), beside which a
+ * durable post costs at least one SQLite commit ({@code DurableIngestLoad} measures it).
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.PostLatencyLoad</pre>
  */
@@ -40,13 +46,19 @@ public final class PostLatencyLoad {
       try (RawPoster raw = new RawPoster(port);
           InverterClient client = InverterClient.builder().baseUrl("http://127.0.0.1:" + port).token(TOKEN).build()) {
         Poster viaClient = frame -> client.postBatch(List.of(frame));
+        ServerTimers server = new ServerTimers(inv.meterRegistry());
+        try (EchoServer echo = new EchoServer(); RawPoster toEcho = new RawPoster(echo.port())) {
+          run("warm-up", toEcho, 0, 500, null);
+          run("ceiling: bare socket to an answer-at-once server, idle", toEcho, 5, 600, ServerTimers.NONE);
+          run("ceiling: the same, 100 posts/s", toEcho, 10, 1_000, ServerTimers.NONE);
+        }
         // warm-up (JIT, SQLite page cache)
-        run("warm-up", raw, 0, 500, false);
-        run("warm-up", viaClient, 0, 500, false);
-        run("bare socket, idle (one at a time, 5 ms apart)", raw, 5, 600, true);
-        run("InverterClient, idle (one at a time, 5 ms apart)", viaClient, 5, 600, true);
-        run("bare socket, 100 posts/s", raw, 10, 1_000, true);
-        run("InverterClient, 100 posts/s", viaClient, 10, 1_000, true);
+        run("warm-up", raw, 0, 500, null);
+        run("warm-up", viaClient, 0, 500, null);
+        run("bare socket, idle (one at a time, 5 ms apart)", raw, 5, 600, server);
+        run("InverterClient, idle (one at a time, 5 ms apart)", viaClient, 5, 600, server);
+        run("bare socket, 100 posts/s", raw, 10, 1_000, server);
+        run("InverterClient, 100 posts/s", viaClient, 10, 1_000, server);
       }
     }
     System.exit(0);
@@ -56,7 +68,53 @@ public final class PostLatencyLoad {
     void post(byte[] frame) throws Exception;
   }
 
-  static void run(String what, Poster p, long periodMillis, int n, boolean print) throws Exception {
+  /** Means of the server's ingest timers between two calls of {@link #since}. */
+  static class ServerTimers {
+    /** For a server without timers. */
+    static final ServerTimers NONE = new ServerTimers() {
+      @Override
+      String since() {
+        return "no server timers";
+      }
+    };
+
+    private final io.micrometer.core.instrument.Timer toDurable;
+    private final io.micrometer.core.instrument.Timer storeCommit;
+    private long count;
+    private double durableNanos;
+    private double commitNanos;
+
+    private ServerTimers() {
+      toDurable = null;
+      storeCommit = null;
+    }
+
+    ServerTimers(io.micrometer.core.instrument.MeterRegistry registry) {
+      toDurable = registry.get("atsync_inverter_ingest_to_durable").timer();
+      storeCommit = registry.get("atsync_inverter_store_commit").timer();
+      mark();
+    }
+
+    private void mark() {
+      count = toDurable.count();
+      durableNanos = toDurable.totalTime(TimeUnit.NANOSECONDS);
+      commitNanos = storeCommit.totalTime(TimeUnit.NANOSECONDS);
+    }
+
+    String since() {
+      long n = Math.max(1, toDurable.count() - count);
+      String s = String.format("server means: body->durable %.2f ms, log append %.2f ms",
+          (toDurable.totalTime(TimeUnit.NANOSECONDS) - durableNanos) / n / 1e6,
+          (storeCommit.totalTime(TimeUnit.NANOSECONDS) - commitNanos) / n / 1e6);
+      mark();
+      return s;
+    }
+  }
+
+  static void run(String what, Poster p, long periodMillis, int n, ServerTimers server) throws Exception {
+    if (server != null) {
+      server.since();
+    }
     long[] lat = new long[n];
     long period = TimeUnit.MILLISECONDS.toNanos(periodMillis);
     long next = System.nanoTime();
@@ -78,10 +136,76 @@ public final class PostLatencyLoad {
       lat[i] = System.nanoTime() - next;
       next += period;
     }
-    if (print) {
+    if (server != null) {
       Arrays.sort(lat);
-      System.out.printf("%-50s p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  max %6.2f ms (%d posts)%n", what,
-          lat[n / 2] / 1e6, lat[(int) (n * 0.9)] / 1e6, lat[(int) (n * 0.99)] / 1e6, lat[n - 1] / 1e6, n);
+      System.out.printf("%-50s p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  max %6.2f ms (%d posts; %s)%n", what,
+          lat[n / 2] / 1e6, lat[(int) (n * 0.9)] / 1e6, lat[(int) (n * 0.99)] / 1e6, lat[n - 1] / 1e6, n,
+          server.since());
+    }
+  }
+
+  /**
+   * The latency ceiling: one thread on a blocking socket that reads each request (head, then
+   * Content-Length bytes) and answers {@code 200} with a small body at once.
+   */
+  static final class EchoServer implements AutoCloseable {
+    private final java.net.ServerSocket server = new java.net.ServerSocket(0, 8,
+        java.net.InetAddress.getLoopbackAddress());
+    private final Thread thread = new Thread(this::serve, "echo-server");
+
+    EchoServer() throws IOException {
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    private void serve() {
+      byte[] answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"seqs\":[1]}"
+          .getBytes(StandardCharsets.US_ASCII);
+      try (Socket s = server.accept()) {
+        s.setTcpNoDelay(true);
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        byte[] buf = new byte[64 * 1024];
+        int filled = 0;
+        while (true) {
+          int headEnd = RawPoster.indexOf(buf, filled);
+          while (headEnd < 0) {
+            int r = in.read(buf, filled, buf.length - filled);
+            if (r < 0) {
+              return;
+            }
+            filled += r;
+            headEnd = RawPoster.indexOf(buf, filled);
+          }
+          String head = new String(buf, 0, headEnd, StandardCharsets.US_ASCII).toLowerCase();
+          int cl = head.indexOf("content-length:");
+          int end = head.indexOf('\r', cl);
+          int length = Integer.parseInt(head.substring(cl + 15, end < 0 ? head.length() : end).trim());
+          int need = headEnd + 4 + length;
+          while (filled < need) {
+            int r = in.read(buf, filled, buf.length - filled);
+            if (r < 0) {
+              return;
+            }
+            filled += r;
+          }
+          out.write(answer);
+          out.flush();
+          System.arraycopy(buf, need, buf, 0, filled - need);
+          filled -= need;
+        }
+      } catch (IOException e) {
+        // closed
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
     }
   }
 
@@ -126,7 +250,7 @@ public final class PostLatencyLoad {
       }
       int cl = head.toLowerCase().indexOf("content-length:");
       int end = head.indexOf('\r', cl);
-      int length = Integer.parseInt(head.substring(cl + 15, end).trim());
+      int length = Integer.parseInt(head.substring(cl + 15, end < 0 ? head.length() : end).trim());
       int have = filled - headEnd - 4;
       while (have < length) {
         int r = in.read(buf, 0, buf.length);
@@ -137,7 +261,7 @@ public final class PostLatencyLoad {
       }
     }
 
-    private static int indexOf(byte[] b, int n) {
+    static int indexOf(byte[] b, int n) {
       for (int i = 0; i + 3 < n; i++) {
         if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
           return i;

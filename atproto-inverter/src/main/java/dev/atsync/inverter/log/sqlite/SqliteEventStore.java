@@ -1,5 +1,6 @@
 package dev.atsync.inverter.log.sqlite;
 
+import dev.atsync.inverter.internal.DigestIndex;
 import dev.atsync.inverter.log.CorruptLogException;
 import dev.atsync.inverter.log.EventLogException;
 import dev.atsync.inverter.log.EventStore;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,11 +35,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -48,11 +52,20 @@ import org.slf4j.LoggerFactory;
  * directory) in WAL mode with {@code synchronous=FULL}, so an acknowledged append survives a
  * process kill and a power loss.
  *
- * <p><b>Group commit.</b> Appends are queued to one writer thread, which takes every append
- * waiting and commits them in one transaction, so concurrent posts share one sync. Each append
- * is still all-or-nothing: its expected heads are checked against the state left by the appends
- * before it in the group, and a conflicting append is answered alone without touching the
- * others. A storage error fails every append of the group and stores none of them.
+ * <p><b>Group commit.</b> One thread writes at a time, and it is an appending thread: the one
+ * that finds the write lock free takes every append waiting (up to {@value #MAX_GROUP}) and
+ * commits them in one transaction, so concurrent posts share one sync, and then hands the lock
+ * to the owner of the next waiting append (leader/follower). An append to an idle store is
+ * committed on its own thread, with no hand-off to a writer thread and back. Each append is still
+ * all-or-nothing: its expected heads are checked against the state left by the appends before it
+ * in the group, and a conflicting append is answered alone without touching the others. A storage
+ * error fails every append of the group and stores none of them.
+ *
+ * <p><b>Deduplication.</b> Each event is stored with its frame digest; an index in memory
+ * ({@link Settings#dedupMaxEvents()} newest events within {@link Settings#dedupWindow()}, about 56
+ * bytes each) answers whether a frame is a retry, and is rebuilt from the file at open. (A table
+ * keyed by digest cost a random b-tree page, so a WAL page, per event and held the log to a third
+ * of the disk's rate.)
  *
  * <p><b>Recovery.</b> After a storage error (a full disk, an I/O error) the store does not trust
  * its connection or its in-memory state: before the next write it rolls back whatever is left,
@@ -61,22 +74,29 @@ import org.slf4j.LoggerFactory;
  * leaves a partly committed batch behind it, and an append answered with an error stored nothing.
  *
  * <p><b>Health.</b> {@link #status()} is {@code UNAVAILABLE} from a failed write until a recovery
- * (with a write probe) succeeds, which the writer retries by itself every second while idle, so
+ * (with a write probe) succeeds, which a housekeeping thread retries every second while idle, so
  * the store is writable again without waiting for traffic once space is freed or a lock released;
  * {@code CORRUPT} once SQLite reports damage (at open, a time-bounded {@code PRAGMA quick_check}
  * and a read of the newest events look for it), after which appends are refused and reads of the
- * damaged range throw {@link CorruptLogException}; {@code FAILED} if the writer thread died. Each
+ * damaged range throw {@link CorruptLogException}; {@code FAILED} after an {@link Error} while writing. Each
  * change is logged once, with its cause. A {@code events.db-wal} deleted while the store is open
  * is noticed within a second: its content is checkpointed into {@code events.db} through the
  * connections that still hold it, and the connections are reopened, so no acknowledged event
  * depends on a file that is gone.
  *
- * <p><b>Sequence.</b> The high-water mark is stored with every commit, so seqs are never reused,
- * even after the whole window is pruned or the process restarts; the first seq is at least the
- * configured floor.
+ * <p><b>Heads.</b> A commit writes the events and nothing else: each row carries the event's
+ * rev and frame digest. The accounts table (each account's head, for the rev rule after a
+ * restart) is brought up to date about once a second, with a commit or on its own while idle,
+ * and before pruning, together with the seq it reflects ({@code heads_seq}); at open the events
+ * after that seq bring the heads up to date. (An account's head written with every commit cost a
+ * random b-tree page per account per commit.)
+ *
+ * <p><b>Sequence.</b> The last seq is the newest event's, or the high-water mark stored with the
+ * heads and before every prune, whichever is higher, so seqs are never reused, even after the
+ * whole window is pruned or the process restarts; the first seq is at least the configured floor.
  *
  * <p><b>Window.</b> A background task prunes by age and/or count every {@code pruneInterval},
- * in small transactions on the writer thread, and forgets deduplication digests older than the
+ * in small transactions under the write lock, and forgets deduplication digests older than the
  * deduplication window.
  */
 public final class SqliteEventStore implements EventStore {
@@ -85,6 +105,11 @@ public final class SqliteEventStore implements EventStore {
   private static final int PRUNE_CHUNK = 5000;
   private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long WAL_CHECK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long HOUSEKEEPING_INTERVAL_MILLIS = 100;
+  /** How often the accounts table is brought up to date (with a commit, or on its own while idle). */
+  private static final long HEADS_WRITE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** Longest wait between looks at the lock while another thread commits (a wake-up is expected sooner). */
+  private static final long WAIT_BOUND_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** How long the integrity check at open may take before it is cut short. */
   private static final long QUICK_CHECK_MILLIS = 3_000;
   /** The newest events read at open, to find damage where new events go. */
@@ -106,9 +131,18 @@ public final class SqliteEventStore implements EventStore {
    * @param retention the backfill window
    * @param dedupWindow how long an event's content is remembered for retries
    * @param pruneInterval how often the window is enforced
+   * @param dedupMaxEvents most events remembered for retries (the newest; about 56 bytes of
+   *     heap each)
    */
-  public record Settings(long seqFloor, Retention retention, Duration dedupWindow, Duration pruneInterval) {
-    /** Seq from 1, 72 hours of backfill, 10 minutes of deduplication, pruning every 10 seconds. */
+  public record Settings(long seqFloor, Retention retention, Duration dedupWindow, Duration pruneInterval,
+      int dedupMaxEvents) {
+    /** Events remembered for retries unless set: a minute at 16,000 events/s, about 56 MB at most. */
+    public static final int DEFAULT_DEDUP_MAX_EVENTS = 1_000_000;
+
+    /**
+     * Seq from 1, 72 hours of backfill, 10 minutes of deduplication (at most a million events),
+     * pruning every 10 seconds.
+     */
     public static final Settings DEFAULT =
         new Settings(1, Retention.ofAge(Duration.ofHours(72)), Duration.ofMinutes(10), Duration.ofSeconds(10));
 
@@ -117,16 +151,29 @@ public final class SqliteEventStore implements EventStore {
       if (seqFloor < 1) {
         throw new IllegalArgumentException("seq floor must be at least 1");
       }
+      if (dedupMaxEvents < 1) {
+        throw new IllegalArgumentException("dedup max events must be at least 1");
+      }
+    }
+
+    /** Settings that remember up to {@value #DEFAULT_DEDUP_MAX_EVENTS} events for retries. */
+    public Settings(long seqFloor, Retention retention, Duration dedupWindow, Duration pruneInterval) {
+      this(seqFloor, retention, dedupWindow, pruneInterval, DEFAULT_DEDUP_MAX_EVENTS);
     }
 
     /** These settings with another seq floor. */
     public Settings withSeqFloor(long floor) {
-      return new Settings(floor, retention, dedupWindow, pruneInterval);
+      return new Settings(floor, retention, dedupWindow, pruneInterval, dedupMaxEvents);
     }
 
     /** These settings with another backfill window. */
     public Settings withRetention(Retention r) {
-      return new Settings(seqFloor, r, dedupWindow, pruneInterval);
+      return new Settings(seqFloor, r, dedupWindow, pruneInterval, dedupMaxEvents);
+    }
+
+    /** These settings remembering at most {@code max} events for retries. */
+    public Settings withDedupMaxEvents(int max) {
+      return new Settings(seqFloor, retention, dedupWindow, pruneInterval, max);
     }
   }
 
@@ -134,8 +181,10 @@ public final class SqliteEventStore implements EventStore {
   private final UnaryOperator<Connection> hook;
   private final Settings settings;
   private final Clock clock;
-  private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
-  private final Thread writerThread;
+  private final ConcurrentLinkedQueue<Task> queue = new ConcurrentLinkedQueue<>();
+  /** Held by the one thread writing: an appending thread (see {@link #submit}), or the housekeeper. */
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final ScheduledExecutorService housekeeper;
   private final ScheduledExecutorService pruner;
   private final ScheduledExecutorService checkpointer;
   /** Guards {@link #checkpointConnection}, which the WAL healing closes while it reopens the file. */
@@ -143,14 +192,26 @@ public final class SqliteEventStore implements EventStore {
   private Connection checkpointConnection;
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final Map<Did, Head> heads = new ConcurrentHashMap<>();
+  /** Heads changed since the accounts table was last written (under the write lock). */
+  private final Map<Did, Head> unwrittenHeads = new HashMap<>();
+  /** The seq up to which the accounts table holds the heads (under the write lock). */
+  private long headsWrittenSeq;
+  /** When the accounts table was last written ({@link System#nanoTime()}; written under the write lock). */
+  private volatile long headsWrittenAt = System.nanoTime();
+  private volatile long headsWriteIntervalNanos = HEADS_WRITE_INTERVAL_NANOS;
+  /** The deduplication window: digests of the events stored within it, from the file at open. */
+  private final DigestIndex dedup;
   private final Map<String, Long> cursors = new ConcurrentHashMap<>();
   /** Guards {@link #reader}, which is replaced when the WAL file must be reopened. */
   private final Object readLock = new Object();
   private Connection reader;
   private Connection writer;
-  private boolean needsRecovery;
-  private long lastRecoveryAttempt;
-  private long lastWalCheck;
+  // written under the write lock; read by the housekeeper before it takes the lock
+  private volatile boolean needsRecovery;
+  private volatile long lastRecoveryAttempt;
+  private volatile long lastWalCheck;
+  /** Set under the write lock once the connections are closed. */
+  private boolean storeClosed;
   private final Object statusLock = new Object();
   private volatile Status status = Status.OK;
   private long unavailableSince;
@@ -171,12 +232,14 @@ public final class SqliteEventStore implements EventStore {
     this.settings = settings;
     this.clock = clock;
     this.hook = hook;
+    this.dedup = new DigestIndex(settings.dedupMaxEvents());
     this.writer = openWriter();
     String damage = null;
     try {
       createSchema();
       writer.commit();
       reloadState();
+      loadDedupIndex();
     } catch (SQLException e) {
       if (!isCorruption(e)) {
         throw e;
@@ -196,9 +259,13 @@ public final class SqliteEventStore implements EventStore {
     } else {
       checkIntegrity();
     }
-    this.writerThread = new Thread(this::writeLoop, "atsync-sqlite-writer");
-    writerThread.setDaemon(true);
-    writerThread.start();
+    this.housekeeper = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "atsync-sqlite-housekeeper");
+      t.setDaemon(true);
+      return t;
+    });
+    housekeeper.scheduleWithFixedDelay(this::housekeep, HOUSEKEEPING_INTERVAL_MILLIS, HOUSEKEEPING_INTERVAL_MILLIS,
+        TimeUnit.MILLISECONDS);
     this.pruner = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "atsync-sqlite-pruner");
       t.setDaemon(true);
@@ -217,29 +284,77 @@ public final class SqliteEventStore implements EventStore {
 
   private void createSchema() throws SQLException {
     try (Statement s = writer.createStatement()) {
+      // each event carries its frame digest, written with it (sequential pages): the
+      // deduplication index is kept in memory and rebuilt from here at open
       s.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
-          + " frame BLOB NOT NULL, received_at INTEGER NOT NULL)");
+          + " frame BLOB NOT NULL, received_at INTEGER NOT NULL, digest BLOB, rev TEXT)");
       s.execute("CREATE TABLE IF NOT EXISTS accounts (did TEXT PRIMARY KEY, rev TEXT NOT NULL)");
-      // keyed by the digest itself (no rowid table beside a key index: one b-tree write less per
-      // event); files made before keep their rowid table, which the same statements work on
-      s.execute("CREATE TABLE IF NOT EXISTS dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)"
-          + " WITHOUT ROWID");
-      s.execute("CREATE INDEX IF NOT EXISTS dedup_at ON dedup(at)");
       s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS upstreams (name TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
       // files written before heads carried their seq and digest get the two columns
-      Set<String> columns = new HashSet<>();
-      try (ResultSet rs = s.executeQuery("PRAGMA table_info(accounts)")) {
-        while (rs.next()) {
-          columns.add(rs.getString("name"));
-        }
-      }
-      if (!columns.contains("seq")) {
+      Set<String> accountColumns = columns(s, "accounts");
+      if (!accountColumns.contains("seq")) {
         s.execute("ALTER TABLE accounts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0");
       }
-      if (!columns.contains("digest")) {
+      if (!accountColumns.contains("digest")) {
         s.execute("ALTER TABLE accounts ADD COLUMN digest BLOB");
       }
+      // files written before the digest moved into the events table: their events get the
+      // column (empty: the digest of such an event is computed from its frame when the index is
+      // rebuilt), and the table keyed by digest, whose random page writes cost a WAL page per
+      // event, goes
+      Set<String> eventColumns = columns(s, "events");
+      if (!eventColumns.contains("digest")) {
+        s.execute("ALTER TABLE events ADD COLUMN digest BLOB");
+      }
+      s.execute("DROP TABLE IF EXISTS dedup");
+      // the accounts table is written about once a second, not with every commit: it holds the
+      // heads as of the seq in 'heads_seq', and the events after it (each with its rev) bring
+      // them up to date at open. A file written before kept it current at every commit
+      if (!eventColumns.contains("rev")) {
+        s.execute("ALTER TABLE events ADD COLUMN rev TEXT");
+      }
+      s.execute("INSERT OR IGNORE INTO meta (key, value) SELECT 'heads_seq', MAX(COALESCE((SELECT value FROM meta"
+          + " WHERE key = 'last_seq'), 0), COALESCE((SELECT MAX(seq) FROM events), 0))");
+    }
+  }
+
+  private static Set<String> columns(Statement s, String table) throws SQLException {
+    Set<String> columns = new HashSet<>();
+    try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+      while (rs.next()) {
+        columns.add(rs.getString("name"));
+      }
+    }
+    return columns;
+  }
+
+  /**
+   * Fills the deduplication index from the newest events received within the window (at most
+   * its capacity), newest first until one is older; an event stored before digests were kept
+   * beside it is hashed from its frame.
+   */
+  private void loadDedupIndex() throws SQLException {
+    long notBefore = clock.millis() - settings.dedupWindow().toMillis();
+    int max = settings.dedupMaxEvents();
+    List<FrameDigest> digests = new ArrayList<>();
+    List<long[]> stored = new ArrayList<>();
+    try (Statement s = writer.createStatement();
+        ResultSet rs = s.executeQuery("SELECT seq, received_at, digest, CASE WHEN digest IS NULL THEN frame END"
+            + " FROM events ORDER BY seq DESC")) {
+      while (rs.next() && digests.size() < max) {
+        long at = rs.getLong(2);
+        if (at < notBefore) {
+          break;
+        }
+        byte[] digest = rs.getBytes(3);
+        digests.add(digest != null ? FrameDigest.fromBytes(digest) : FrameDigest.of(rs.getBytes(4)));
+        stored.add(new long[] {rs.getLong(1), at});
+      }
+    }
+    writer.commit();
+    for (int i = digests.size() - 1; i >= 0; i--) {
+      dedup.add(digests.get(i), stored.get(i)[0], stored.get(i)[1]);
     }
   }
 
@@ -372,7 +487,7 @@ public final class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Reads the last seq, the oldest seq and every account's head from the file (writer thread or constructor). */
+  /** Reads the last seq, the oldest seq and every account's head from the file (under the write lock, or in the constructor). */
   private void reloadState() throws SQLException {
     long stored = queryLong(writer, "SELECT value FROM meta WHERE key = 'last_seq'", 0);
     long maxEvent = queryLong(writer, "SELECT MAX(seq) FROM events", 0);
@@ -387,6 +502,21 @@ public final class SqliteEventStore implements EventStore {
             digest == null ? Optional.empty() : Optional.of(FrameDigest.fromBytes(digest))));
       }
     }
+    // the heads the accounts table does not have yet: from the events stored after its last write
+    long headsSeq = queryLong(writer, "SELECT value FROM meta WHERE key = 'heads_seq'", 0);
+    Map<Did, Head> replayed = new HashMap<>();
+    try (PreparedStatement p = writer.prepareStatement("SELECT seq, did, rev, digest, CASE WHEN digest IS NULL"
+        + " THEN frame END FROM events WHERE seq > ? AND rev IS NOT NULL ORDER BY seq")) {
+      p.setLong(1, headsSeq);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          byte[] digest = rs.getBytes(4);
+          replayed.put(Did.parse(rs.getString(2)), new Head(rs.getLong(1), Tid.parse(rs.getString(3)),
+              Optional.of(digest != null ? FrameDigest.fromBytes(digest) : FrameDigest.of(rs.getBytes(5)))));
+        }
+      }
+    }
+    read.putAll(replayed);
     Map<String, Long> readCursors = new HashMap<>();
     try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("SELECT name, seq FROM upstreams")) {
       while (rs.next()) {
@@ -396,6 +526,9 @@ public final class SqliteEventStore implements EventStore {
     writer.commit();
     heads.keySet().retainAll(read.keySet());
     heads.putAll(read);
+    unwrittenHeads.clear();
+    unwrittenHeads.putAll(replayed);
+    headsWrittenSeq = headsSeq;
     cursors.keySet().retainAll(readCursors.keySet());
     cursors.putAll(readCursors);
     lastSeq = last;
@@ -406,30 +539,26 @@ public final class SqliteEventStore implements EventStore {
 
   /**
    * The writer's prepared statements, prepared once per writer connection instead of once per
-   * group (a new connection after a recovery gets new ones). Writer thread only.
+   * group (a new connection after a recovery gets new ones). Under the write lock only.
    */
   private static final class Statements {
     final Connection connection;
     final PreparedStatement insert;
-    final PreparedStatement dedupClaim;
-    final PreparedStatement dedupFind;
     final PreparedStatement account;
     final PreparedStatement cursor;
     final PreparedStatement meta;
 
     Statements(Connection c) throws SQLException {
       connection = c;
-      insert = c.prepareStatement("INSERT INTO events (seq, did, type, frame, received_at) VALUES (?, ?, ?, ?, ?)");
-      dedupClaim = c.prepareStatement("INSERT INTO dedup (digest, seq, at) VALUES (?, ?, ?) ON CONFLICT (digest)"
-          + " DO UPDATE SET seq = excluded.seq, at = excluded.at WHERE dedup.at < ?");
-      dedupFind = c.prepareStatement("SELECT seq FROM dedup WHERE digest = ? AND at >= ?");
+      insert = c.prepareStatement(
+          "INSERT INTO events (seq, did, type, frame, received_at, digest, rev) VALUES (?, ?, ?, ?, ?, ?, ?)");
       account = c.prepareStatement("INSERT OR REPLACE INTO accounts (did, rev, seq, digest) VALUES (?, ?, ?, ?)");
       cursor = c.prepareStatement("INSERT OR REPLACE INTO upstreams (name, seq) VALUES (?, ?)");
-      meta = c.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)");
+      meta = c.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
     }
 
     void close() {
-      for (PreparedStatement p : new PreparedStatement[] {insert, dedupClaim, dedupFind, account, cursor, meta}) {
+      for (PreparedStatement p : new PreparedStatement[] {insert, account, cursor, meta}) {
         try {
           p.close();
         } catch (SQLException | RuntimeException e) {
@@ -456,6 +585,8 @@ public final class SqliteEventStore implements EventStore {
 
   private abstract static class Task {
     final CompletableFuture<Object> done = new CompletableFuture<>();
+    /** The thread waiting for this task: woken when it is done, or when it may commit next. */
+    final Thread owner = Thread.currentThread();
   }
 
   private static final class AppendTask extends Task {
@@ -494,10 +625,18 @@ public final class SqliteEventStore implements EventStore {
 
   @Override
   public void saveUpstreamCursor(UpstreamPosition position) {
-    // an append of nothing, so the cursor is written on the writer thread like every change
+    // an append of nothing, so the cursor is written under the write lock like every change
     submit(new AppendTask(List.of(), Map.of(), Optional.of(position)));
   }
 
+  /**
+   * Queues the task and waits for it, committing on this thread whenever the write lock is free
+   * (leader/follower group commit): the thread that finds the lock free takes every task queued
+   * (its own and those of threads that arrived while the previous group was syncing), commits
+   * them as one group, answers them, and hands the lock on by waking the owner of the next queued
+   * task. An append to an idle store so costs its commit and no thread hand-off; under load,
+   * appends share syncs as they did with one writer thread.
+   */
   private Object submit(Task t) {
     if (closed) {
       throw new EventLogException("event log is closed");
@@ -506,9 +645,26 @@ public final class SqliteEventStore implements EventStore {
       throw new EventLogException("event log cannot write: " + status.detail());
     }
     queue.add(t);
-    if (!writerThread.isAlive() && t.done.completeExceptionally(
-        new EventLogException("event log cannot write: its writer thread is gone"))) {
-      queue.remove(t);
+    while (!t.done.isDone()) {
+      if (writeLock.tryLock()) {
+        try {
+          writeQueued();
+        } finally {
+          writeLock.unlock();
+        }
+        // a task queued while this thread held the lock has an owner asleep: it commits next
+        Task next = queue.peek();
+        if (next != null) {
+          LockSupport.unpark(next.owner);
+        }
+      } else if (!t.done.isDone()) {
+        // woken when the task is done or the lock is handed on; the bound only guards a lost wake-up
+        LockSupport.parkNanos(this, WAIT_BOUND_NANOS);
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw new EventLogException("interrupted while waiting for the log (the append may still be stored)");
+        }
+      }
     }
     try {
       return t.done.get();
@@ -523,50 +679,97 @@ public final class SqliteEventStore implements EventStore {
     }
   }
 
-  private void writeLoop() {
+  /**
+   * Under the write lock: takes a prune task, or up to {@value #MAX_GROUP} queued appends, and
+   * runs them; their owners are answered and woken. An {@link Error} fails the store for good
+   * (nothing it leaves half done is trusted) and every queued task with it.
+   */
+  private void writeQueued() {
     try {
-      writeLoopUntilClosed();
+      if (storeClosed) {
+        Task t;
+        while ((t = queue.poll()) != null) {
+          answer(t, null, new EventLogException("event log is closed"));
+        }
+        return;
+      }
+      Task first = queue.poll();
+      if (first == null) {
+        return;
+      }
+      if (first instanceof PruneTask p) {
+        prune(p);
+        LockSupport.unpark(p.owner);
+        return;
+      }
+      List<AppendTask> group = new ArrayList<>();
+      group.add((AppendTask) first);
+      while (group.size() < MAX_GROUP && queue.peek() instanceof AppendTask) {
+        group.add((AppendTask) queue.poll());
+      }
+      try {
+        commitGroup(group);
+      } catch (RuntimeException e) {
+        // a bug, not a storage error: answer the group rather than leave its owners waiting
+        LOG.error("event log write failed", e);
+        fail(group, e);
+      }
+      for (AppendTask a : group) {
+        LockSupport.unpark(a.owner);
+      }
     } catch (Error e) {
-      failed("the writer thread died: " + e, e);
+      failed("a write failed: " + e, e);
       Task t;
       while ((t = queue.poll()) != null) {
-        t.done.completeExceptionally(new EventLogException("event log cannot write: " + e, e));
+        answer(t, null, new EventLogException("event log cannot write: " + e, e));
       }
       throw e;
     }
   }
 
-  private void writeLoopUntilClosed() {
-    List<AppendTask> group = new ArrayList<>();
-    while (!closed || !queue.isEmpty()) {
-      try {
-        Task first = queue.poll(100, TimeUnit.MILLISECONDS);
+  private static void answer(Task t, Object result, Throwable failure) {
+    if (failure == null) {
+      t.done.complete(result);
+    } else {
+      t.done.completeExceptionally(failure);
+    }
+    LockSupport.unpark(t.owner);
+  }
+
+  /**
+   * On the housekeeping thread, every {@value #HOUSEKEEPING_INTERVAL_MILLIS} ms: while idle,
+   * retries a recovery every second; once a second checks the WAL file is still there.
+   */
+  private void housekeep() {
+    long now = System.nanoTime();
+    boolean recoveryDue = needsRecovery && status.condition() == Status.Condition.UNAVAILABLE
+        && now - lastRecoveryAttempt > RECOVERY_INTERVAL_NANOS;
+    boolean walCheckDue = now - lastWalCheck >= WAL_CHECK_INTERVAL_NANOS;
+    boolean headsDue = now - headsWrittenAt >= headsWriteIntervalNanos;
+    if (closed || !(recoveryDue || walCheckDue || headsDue) || !writeLock.tryLock()) {
+      return; // a thread holding the lock is writing: not idle, and it will answer for itself
+    }
+    try {
+      if (!storeClosed) {
         checkWal();
-        if (first == null) {
-          idle();
-          continue;
+        idle();
+        if (System.nanoTime() - headsWrittenAt >= headsWriteIntervalNanos) {
+          writeHeadsNow();
         }
-        if (first instanceof PruneTask p) {
-          prune(p);
-          continue;
-        }
-        group.clear();
-        group.add((AppendTask) first);
-        while (group.size() < MAX_GROUP && queue.peek() instanceof AppendTask) {
-          group.add((AppendTask) queue.poll());
-        }
-        commitGroup(group);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        // a bug, not a storage error: the writer must not die with work queued behind it
-        LOG.error("event log writer failed", e);
       }
+    } catch (Error e) {
+      failed("the housekeeping thread failed: " + e, e);
+      throw e;
+    } finally {
+      writeLock.unlock();
+    }
+    Task next = queue.peek();
+    if (next != null) {
+      LockSupport.unpark(next.owner);
     }
   }
 
-  /** While idle: retry a recovery every second. On the writer thread. */
+  /** While idle: retry a recovery every second. Under the write lock. */
   private void idle() {
     long now = System.nanoTime();
     if (closed) {
@@ -789,10 +992,13 @@ public final class SqliteEventStore implements EventStore {
       return;
     }
     long now = clock.millis();
+    // about once a second a commit also brings the accounts table up to date
+    boolean writeHeads = System.nanoTime() - headsWrittenAt >= headsWriteIntervalNanos;
     long seq = lastSeq;
     Map<Did, Head> groupHeads = new HashMap<>();
     Map<String, Long> groupCursors = new HashMap<>();
-    Map<FrameDigest, Long> groupDigests = new HashMap<>();
+    // in seq order: the index takes them in arrival order once committed
+    Map<FrameDigest, Long> groupDigests = new LinkedHashMap<>();
     List<Outcome> outcomes = new ArrayList<>(group.size());
     int written = 0;
     int dupsInGroup = 0;
@@ -800,13 +1006,10 @@ public final class SqliteEventStore implements EventStore {
     try {
       Statements st = statements();
       PreparedStatement insert = st.insert;
-      PreparedStatement dedupClaim = st.dedupClaim;
-      PreparedStatement dedupFind = st.dedupFind;
-      PreparedStatement account = st.account;
       PreparedStatement cursor = st.cursor;
       // a group that failed may have left rows batched: they were never stored
       insert.clearBatch();
-      account.clearBatch();
+      st.account.clearBatch();
       cursor.clearBatch();
       long dedupCutoff = now - settings.dedupWindow().toMillis();
       for (AppendTask a : group) {
@@ -826,25 +1029,9 @@ public final class SqliteEventStore implements EventStore {
         List<Boolean> dups = new ArrayList<>(a.entries.size());
         for (Entry entry : a.entries) {
           Long prior = groupDigests.get(entry.digest());
-          long next = seq + 1;
           if (prior == null) {
-            // one statement for the common case: claims the digest for this seq unless a live
-            // (within the window) claim exists, which is a retry; only then is its seq read
-            byte[] digest = entry.digest().toBytes();
-            dedupClaim.setBytes(1, digest);
-            dedupClaim.setLong(2, next);
-            dedupClaim.setLong(3, now);
-            dedupClaim.setLong(4, dedupCutoff);
-            if (dedupClaim.executeUpdate() == 0) {
-              dedupFind.setBytes(1, digest);
-              dedupFind.setLong(2, dedupCutoff);
-              try (ResultSet rs = dedupFind.executeQuery()) {
-                if (!rs.next()) {
-                  throw new SQLException("dedup claim refused without a live claim for the digest");
-                }
-                prior = rs.getLong(1);
-              }
-            }
+            long stored = dedup.find(entry.digest(), dedupCutoff);
+            prior = stored < 0 ? null : stored;
           }
           if (prior != null) {
             seqs.add(prior);
@@ -853,12 +1040,14 @@ public final class SqliteEventStore implements EventStore {
             continue;
           }
           LogEvent e = entry.event();
-          seq = next;
+          seq++;
           insert.setLong(1, seq);
           insert.setString(2, e.did().toString());
           insert.setString(3, e.type());
           insert.setBytes(4, e.frame());
           insert.setLong(5, now);
+          insert.setBytes(6, entry.digest().toBytes());
+          insert.setString(7, e.rev().map(Tid::toString).orElse(null));
           insert.addBatch();
           groupDigests.put(entry.digest(), seq);
           if (e.rev().isPresent()) {
@@ -872,13 +1061,6 @@ public final class SqliteEventStore implements EventStore {
         appended += a.entries.isEmpty() ? 0 : 1;
         outcomes.add(new Appended(seqs, dups));
       }
-      for (Map.Entry<Did, Head> h : groupHeads.entrySet()) {
-        account.setString(1, h.getKey().toString());
-        account.setString(2, h.getValue().rev().toString());
-        account.setLong(3, h.getValue().seq());
-        account.setBytes(4, h.getValue().digest().map(FrameDigest::toBytes).orElse(null));
-        account.addBatch();
-      }
       for (Map.Entry<String, Long> c : groupCursors.entrySet()) {
         cursor.setString(1, c.getKey());
         cursor.setLong(2, c.getValue());
@@ -887,15 +1069,11 @@ public final class SqliteEventStore implements EventStore {
       if (written > 0) {
         insert.executeBatch();
       }
-      if (!groupHeads.isEmpty()) {
-        account.executeBatch();
-      }
       if (!groupCursors.isEmpty()) {
         cursor.executeBatch();
       }
-      if (seq != lastSeq) {
-        st.meta.setLong(1, seq);
-        st.meta.executeUpdate();
+      if (writeHeads) {
+        writeHeads(st, groupHeads, seq);
       }
       writer.commit();
     } catch (SQLException | RuntimeException e) {
@@ -903,7 +1081,13 @@ public final class SqliteEventStore implements EventStore {
       return;
     }
     boolean wasEmpty = oldestSeq > lastSeq;
+    groupDigests.forEach((digest, stored) -> dedup.add(digest, stored, now));
     heads.putAll(groupHeads);
+    if (writeHeads) {
+      headsWritten(seq);
+    } else {
+      unwrittenHeads.putAll(groupHeads);
+    }
     cursors.putAll(groupCursors);
     long before = lastSeq;
     lastSeq = seq;
@@ -922,6 +1106,66 @@ public final class SqliteEventStore implements EventStore {
     if (written > 0) {
       for (LongConsumer l : listeners) {
         l.accept(seq);
+      }
+    }
+  }
+
+  /**
+   * Writes the heads changed since the accounts table was last written, and {@code more}, with
+   * the last seq they reflect (also the high-water mark, so seqs are never reused even when
+   * pruning empties the table). Part of the caller's transaction; under the write lock.
+   */
+  private void writeHeads(Statements st, Map<Did, Head> more, long upToSeq) throws SQLException {
+    PreparedStatement account = st.account;
+    account.clearBatch();
+    Map<Did, Head> all = new HashMap<>(unwrittenHeads);
+    all.putAll(more);
+    for (Map.Entry<Did, Head> h : all.entrySet()) {
+      account.setString(1, h.getKey().toString());
+      account.setString(2, h.getValue().rev().toString());
+      account.setLong(3, h.getValue().seq());
+      account.setBytes(4, h.getValue().digest().map(FrameDigest::toBytes).orElse(null));
+      account.addBatch();
+    }
+    if (!all.isEmpty()) {
+      account.executeBatch();
+    }
+    st.meta.setString(1, "last_seq");
+    st.meta.setLong(2, upToSeq);
+    st.meta.executeUpdate();
+    st.meta.setString(1, "heads_seq");
+    st.meta.setLong(2, upToSeq);
+    st.meta.executeUpdate();
+  }
+
+  /** After the commit that wrote the heads up to {@code seq}. */
+  private void headsWritten(long seq) {
+    unwrittenHeads.clear();
+    headsWrittenSeq = seq;
+    headsWrittenAt = System.nanoTime();
+  }
+
+  /**
+   * Brings the accounts table up to date in a transaction of its own, if it is behind: on the
+   * housekeeper while no commit did it, and at close. Under the write lock. A failure is a
+   * storage error like any other (the store recovers from the file, which replays the heads).
+   */
+  private void writeHeadsNow() {
+    if (needsRecovery || storeClosed || status.condition() != Status.Condition.OK
+        || (unwrittenHeads.isEmpty() && lastSeq == headsWrittenSeq)) {
+      return;
+    }
+    long upTo = lastSeq;
+    try {
+      writeHeads(statements(), Map.of(), upTo);
+      writer.commit();
+      headsWritten(upTo);
+    } catch (SQLException | RuntimeException e) {
+      needsRecovery = true;
+      if (e instanceof SQLException q && isCorruption(q)) {
+        corrupt("while writing: " + q.getMessage(), q);
+      } else {
+        unavailable(e);
       }
     }
   }
@@ -954,17 +1198,8 @@ public final class SqliteEventStore implements EventStore {
 
   @Override
   public OptionalLong findStored(Did did, FrameDigest digest) {
-    synchronized (readLock) {
-      try (PreparedStatement p = reader.prepareStatement("SELECT seq FROM dedup WHERE digest = ? AND at >= ?")) {
-        p.setBytes(1, digest.toBytes());
-        p.setLong(2, clock.millis() - settings.dedupWindow().toMillis());
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
-        }
-      } catch (SQLException e) {
-        throw readFailure(e);
-      }
-    }
+    long seq = dedup.find(digest, clock.millis() - settings.dedupWindow().toMillis());
+    return seq < 0 ? OptionalLong.empty() : OptionalLong.of(seq);
   }
 
   private EventLogException readFailure(SQLException e) {
@@ -1061,7 +1296,7 @@ public final class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Runs on the writer thread and removes at most one chunk of the oldest events, so appends
+   * Runs under the write lock and removes at most one chunk of the oldest events, so appends
    * wait at most one chunk. The age cut looks only at the oldest chunk in seq order (seq order
    * is arrival order), which avoids scanning the whole table without an index on receive time.
    */
@@ -1084,7 +1319,12 @@ public final class SqliteEventStore implements EventStore {
       }
     }
     int removed = 0;
+    boolean headsWrittenHere = false;
+    long upTo = lastSeq;
     if (cutoffSeq >= oldestSeq) {
+      // the events about to go may be the only record of a head the accounts table lacks
+      writeHeads(statements(), Map.of(), upTo);
+      headsWrittenHere = true;
       try (PreparedStatement del = writer.prepareStatement(
           "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)")) {
         del.setLong(1, cutoffSeq);
@@ -1092,11 +1332,11 @@ public final class SqliteEventStore implements EventStore {
         removed = del.executeUpdate();
       }
     }
-    try (PreparedStatement p = writer.prepareStatement("DELETE FROM dedup WHERE at < ?")) {
-      p.setLong(1, clock.millis() - settings.dedupWindow().toMillis());
-      p.executeUpdate();
-    }
     writer.commit();
+    if (headsWrittenHere) {
+      headsWritten(upTo);
+    }
+    dedup.expire(clock.millis() - settings.dedupWindow().toMillis());
     if (removed > 0) {
       long min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
       writer.commit();
@@ -1106,6 +1346,16 @@ public final class SqliteEventStore implements EventStore {
   }
 
   // ---- housekeeping ----
+
+  /** For tests: every commit writes the accounts table too (so a fault can be injected there). */
+  void writeHeadsWithEveryCommit() {
+    headsWriteIntervalNanos = 0;
+  }
+
+  /** For tests: whether the calling thread holds the write lock (is writing for the store). */
+  boolean writing() {
+    return writeLock.isHeldByCurrentThread();
+  }
 
   /** Group commits so far. */
   public long groupCommits() {
@@ -1172,18 +1422,27 @@ public final class SqliteEventStore implements EventStore {
         checkpointConnection = null;
       }
     }
+    housekeeper.shutdownNow();
+    writeLock.lock();
     try {
-      writerThread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
+      // appends queued before the close are committed (or refused) first
+      while (!queue.isEmpty()) {
+        writeQueued();
+      }
+      writeHeadsNow(); // not needed for correctness (the events replay them), but opens faster
+      storeClosed = true;
       synchronized (readLock) {
         reader.close();
       }
       writer.close();
     } catch (SQLException e) {
       LOG.warn("closing the event log failed: {}", e.toString());
+    } finally {
+      writeLock.unlock();
+    }
+    Task next = queue.peek();
+    if (next != null) {
+      LockSupport.unpark(next.owner); // queued meanwhile: its owner is answered that the log is closed
     }
   }
 }

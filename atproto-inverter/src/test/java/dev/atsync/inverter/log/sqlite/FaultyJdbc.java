@@ -13,8 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * JDBC connections that fail on command: every statement execution and every commit on the
- * store's writer thread is a numbered call, and the armed call throws. In {@link Mode#FULL} it
+ * JDBC connections that fail on command: every statement execution and every commit made while
+ * the store's write lock is held (the writing it does for appends, pruning and recovery; not
+ * its reads or checkpoints) is a numbered call, and the armed call throws. In {@link Mode#FULL} it
  * first rolls the transaction back inside SQLite, as SQLite itself does on {@code SQLITE_FULL},
  * leaving the connection in autocommit mode while the driver believes a transaction is open.
  */
@@ -35,6 +36,8 @@ final class FaultyJdbc {
   private volatile int failFrom = Integer.MAX_VALUE;
   private volatile int failCount;
   private volatile Mode mode = Mode.ERROR;
+  /** Whether the calling thread is writing for the store (set once the store is open). */
+  volatile java.util.function.BooleanSupplier writing = () -> false;
 
   /** Fails {@code count} calls starting with the {@code n}th from now (1-based). */
   void arm(int n, int count, Mode m) {
@@ -59,7 +62,7 @@ final class FaultyJdbc {
   private InvocationHandler handler(Object target, Connection raw) {
     return (proxy, method, args) -> {
       String name = method.getName();
-      if (COUNTED.contains(name) && Thread.currentThread().getName().equals("atsync-sqlite-writer")) {
+      if (COUNTED.contains(name) && writing.getAsBoolean()) {
         int n = calls.incrementAndGet();
         String what = name + (args != null && args.length > 0 && args[0] instanceof String sql ? " " + sql : "");
         trace.add(n + " " + what);

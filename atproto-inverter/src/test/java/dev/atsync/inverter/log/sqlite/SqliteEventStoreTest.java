@@ -126,6 +126,111 @@ class SqliteEventStoreTest extends EventLogContract {
   }
 
   @Test
+  void retriesAreRecognisedAfterARestart() {
+    Path d = dir.resolve("dedup-restart");
+    EventLog log = open(d);
+    List<LogEvent> batch = List.of(identity("did:plc:r", 1), identity("did:plc:r", 2), identity("did:plc:s", 1));
+    List<Long> seqs = log.append(batch).seqs();
+    log.close();
+    EventLog again = open(d);
+    try {
+      AppendResult retry = again.append(batch);
+      assertEquals(seqs, retry.seqs());
+      assertEquals(3, retry.duplicates());
+      assertEquals(3, again.lastSeq());
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
+  void aFileFromBeforeDigestsWereStoredWithEventsOpensAndKeepsItsRetries() throws Exception {
+    Path d = dir.resolve("old-schema");
+    java.nio.file.Files.createDirectories(d);
+    LogEvent old = identity("did:plc:o", 1);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + d.resolve("events.db"));
+        java.sql.Statement s = c.createStatement()) {
+      // the schema as the release before wrote it: digests in a table of their own
+      s.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
+          + " frame BLOB NOT NULL, received_at INTEGER NOT NULL)");
+      s.execute("CREATE TABLE accounts (did TEXT PRIMARY KEY, rev TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0,"
+          + " digest BLOB)");
+      s.execute("CREATE TABLE dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID");
+      s.execute("CREATE INDEX dedup_at ON dedup(at)");
+      s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+      s.execute("CREATE TABLE upstreams (name TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
+      try (java.sql.PreparedStatement p = c.prepareStatement("INSERT INTO events VALUES (7, ?, '#identity', ?, ?)")) {
+        p.setString(1, old.did().toString());
+        p.setBytes(2, old.frame());
+        p.setLong(3, System.currentTimeMillis());
+        p.executeUpdate();
+      }
+      s.execute("INSERT INTO meta VALUES ('last_seq', 7)");
+    }
+    EventLog log = open(d);
+    try {
+      AppendResult retry = log.append(List.of(old));
+      assertEquals(List.of(7L), retry.seqs());
+      assertEquals(1, retry.duplicates());
+      assertEquals(List.of(8L), log.append(List.of(identity("did:plc:o", 2))).seqs());
+    } finally {
+      log.close();
+    }
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + d.resolve("events.db"));
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE name LIKE 'dedup%'")) {
+      assertTrue(!rs.next(), "the digest table is gone");
+    }
+  }
+
+  @Test
+  void theDeduplicationWindowIsBoundedByCount() {
+    EventLog log = EventLog.over(SqliteEventStore.open(dir.resolve("bounded"),
+        SqliteEventStore.Settings.DEFAULT.withRetention(Retention.FOREVER).withDedupMaxEvents(2)));
+    opened.add(log);
+    LogEvent first = identity("did:plc:w", 1);
+    log.append(List.of(first));
+    log.append(List.of(identity("did:plc:w", 2)));
+    LogEvent third = identity("did:plc:w", 3);
+    log.append(List.of(third));
+    assertEquals(List.of(3L), log.append(List.of(third)).seqs(), "the newest two are remembered");
+    // the oldest was forgotten: its retry is stored again (the documented cost of the bound)
+    assertEquals(List.of(4L), log.append(List.of(first)).seqs());
+  }
+
+  @Test
+  void anAppendToAnIdleStoreIsCommittedOnTheAppendingThread() {
+    EventLog log = log(1);
+    List<String> committers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    log.addAppendListener(seq -> committers.add(Thread.currentThread().getName()));
+    log.append(List.of(identity("did:plc:t", 1)));
+    assertEquals(List.of(Thread.currentThread().getName()), committers);
+  }
+
+  @Test
+  void theAccountsTableCatchesUpWhileIdle() throws Exception {
+    Path d = dir.resolve("heads-idle");
+    EventLog log = open(d);
+    try {
+      String r = rev();
+      log.append(List.of(commit("did:plc:idle", r)));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      String stored = null;
+      while (System.nanoTime() < deadline && !r.equals(stored)) {
+        Thread.sleep(50);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + d.resolve("events.db"));
+            java.sql.Statement s = c.createStatement();
+            java.sql.ResultSet rs = s.executeQuery("SELECT rev FROM accounts WHERE did = 'did:plc:idle'")) {
+          stored = rs.next() ? rs.getString(1) : null;
+        }
+      }
+      assertEquals(r, stored, "the housekeeper wrote the head without another append");
+    } finally {
+      log.close();
+    }
+  }
+
+  @Test
   void countsWhatItStores() {
     EventLog log = log(1);
     SqliteEventStore store = (SqliteEventStore) log.store();
@@ -180,6 +285,69 @@ class SqliteEventStoreTest extends EventLogContract {
       assertTrue(log.lastSeq() >= acked.get(acked.size() - 1));
     } finally {
       log.close();
+    }
+  }
+
+  /**
+   * The accounts table is written about once a second, so a process killed before that has its
+   * heads only in the events: after the restart every account's head is its newest acknowledged
+   * commit (an older rev is refused, the same commit again is a retry with its seq), rebuilt from
+   * the events' revs and digests.
+   */
+  @Test
+  void headsAndRetriesSurviveSigkillBeforeTheAccountsTableIsWritten() throws Exception {
+    Path d = dir.resolve("crash-heads");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), CrashingCommitter.class.getName(), d.toString());
+    Process p = pb.start();
+    java.util.Map<String, String[]> newest = new java.util.HashMap<>(); // did -> {seq, rev}
+    int acked = 0;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        String[] f = line.trim().split(" "); // seq did rev
+        newest.put(f[1], new String[] {f[0], f[2]});
+        if (++acked == 200) {
+          p.destroyForcibly();
+          break;
+        }
+      }
+    }
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(200, acked, "child acknowledged enough before the kill");
+    EventLog log = open(d);
+    try {
+      for (java.util.Map.Entry<String, String[]> e : newest.entrySet()) {
+        Did did = Did.parse(e.getKey());
+        String rev = e.getValue()[1];
+        // the newest acknowledged commit, or one the child stored after it before it died
+        assertTrue(log.currentRev(did).orElseThrow().compareTo(dev.atsync.syntax.Tid.parse(rev)) >= 0,
+            e.getKey() + " head " + log.currentRev(did) + " is at least the acknowledged " + rev);
+        if (log.currentRev(did).orElseThrow().toString().equals(rev)) {
+          AppendResult retry = log.append(List.of(commit(e.getKey(), rev)));
+          assertEquals(List.of(Long.parseLong(e.getValue()[0])), retry.seqs(), "a retry of the head keeps its seq");
+          assertEquals(1, retry.duplicates());
+        }
+        String older = dev.atsync.syntax.Tid.of(1, 0).toString();
+        org.junit.jupiter.api.Assertions.assertThrows(StaleRevException.class,
+            () -> log.append(List.of(commit(e.getKey(), older))));
+      }
+    } finally {
+      log.close();
+    }
+  }
+
+  /** The child process of {@link #headsAndRetriesSurviveSigkillBeforeTheAccountsTableIsWritten}. */
+  public static final class CrashingCommitter {
+    public static void main(String[] args) {
+      EventLog log = open(Path.of(args[0]));
+      for (long i = 1; ; i++) {
+        String did = "did:plc:crash" + (i % 7);
+        String rev = dev.atsync.syntax.Tid.of(1_700_000_000_000_000L + i, 0).toString();
+        long seq = log.append(List.of(commit(did, rev))).seqs().get(0);
+        System.out.println(seq + " " + did + " " + rev);
+        System.out.flush();
+      }
     }
   }
 

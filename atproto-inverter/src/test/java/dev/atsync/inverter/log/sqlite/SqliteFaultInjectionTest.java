@@ -62,21 +62,35 @@ class SqliteFaultInjectionTest {
   record Opened(EventLog log, SqliteEventStore store, FaultyJdbc faults, Path dir) {}
 
   Opened open(String name) {
+    return open(name, false);
+  }
+
+  /** @param headsEveryCommit whether every commit also writes the accounts table (else about once a second) */
+  Opened open(String name, boolean headsEveryCommit) {
     FaultyJdbc f = new FaultyJdbc();
     Path d = dir.resolve(name);
     SqliteEventStore s = SqliteEventStore.open(d, new SqliteEventStore.Settings(1, Retention.FOREVER,
         Duration.ofMinutes(10), Duration.ofHours(1)), Clock.systemUTC(), f::wrap);
+    f.writing = s::writing;
+    if (headsEveryCommit) {
+      s.writeHeadsWithEveryCommit();
+    }
     return new Opened(EventLog.over(s), s, f, d);
   }
 
-  /** What the file holds, read on a connection of its own. */
+  /**
+   * What the file holds, read on a connection of its own, as a restart derives it: the last seq
+   * is the higher of the stored high-water mark and the newest event; the heads are the accounts
+   * table brought up to date by the events after the seq it was written at.
+   */
   record FileState(long lastSeq, long events, Map<String, String> revs) {}
 
   static FileState file(Path d) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + d.resolve("events.db"));
         Statement s = c.createStatement()) {
       long last;
-      try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'last_seq'")) {
+      try (ResultSet rs = s.executeQuery("SELECT MAX(COALESCE((SELECT value FROM meta WHERE key = 'last_seq'), 0),"
+          + " COALESCE((SELECT MAX(seq) FROM events), 0))")) {
         last = rs.next() ? rs.getLong(1) : 0;
       }
       long n;
@@ -89,13 +103,19 @@ class SqliteFaultInjectionTest {
           revs.put(rs.getString(1), rs.getString(2));
         }
       }
+      try (ResultSet rs = s.executeQuery("SELECT did, rev FROM events WHERE rev IS NOT NULL AND seq >"
+          + " (SELECT value FROM meta WHERE key = 'heads_seq') ORDER BY seq")) {
+        while (rs.next()) {
+          revs.put(rs.getString(1), rs.getString(2));
+        }
+      }
       return new FileState(last, n, revs);
     }
   }
 
   /** How many counted calls one group commit of {@code batch} makes on a healthy store. */
-  int callsOf(List<LogEvent> setup, List<LogEvent> batch) {
-    Opened o = open("count");
+  int callsOf(List<LogEvent> setup, List<LogEvent> batch, boolean headsEveryCommit) {
+    Opened o = open("count-" + headsEveryCommit, headsEveryCommit);
     try {
       o.log().append(setup);
       int before = o.faults().calls.get();
@@ -114,10 +134,18 @@ class SqliteFaultInjectionTest {
     String r2 = rev();
     String r3 = rev();
     List<LogEvent> batch = List.of(commit("did:plc:a", r2), identity("did:plc:b", 1), commit("did:plc:c", r3));
-    int k = callsOf(setup, batch);
-    assertTrue(k >= 6, "a group commit makes " + k + " calls");
+    for (boolean headsEveryCommit : new boolean[] {false, true}) {
+      failEachCallOfAGroupCommit(mode, setup, batch, r1, r2, r3, headsEveryCommit);
+    }
+  }
+
+  private void failEachCallOfAGroupCommit(FaultyJdbc.Mode mode, List<LogEvent> setup, List<LogEvent> batch,
+      String r1, String r2, String r3, boolean headsEveryCommit) throws Exception {
+    int k = callsOf(setup, batch, headsEveryCommit);
+    // the events' insert and the commit; with the accounts table, its heads and two meta rows too
+    assertTrue(k >= (headsEveryCommit ? 5 : 2), "a group commit makes " + k + " calls");
     for (int n = 1; n <= k; n++) {
-      Opened o = open(mode + "-" + n);
+      Opened o = open(mode + "-" + headsEveryCommit + "-" + n, headsEveryCommit);
       try {
         o.log().append(setup);
         FileState before = file(o.dir());
