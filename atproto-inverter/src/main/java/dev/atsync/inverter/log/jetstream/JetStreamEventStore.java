@@ -38,10 +38,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -103,6 +106,8 @@ public final class JetStreamEventStore implements EventStore {
   private final StreamTail tail;
   private final HeadCache heads;
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+  /** Accounts whose events with a rev an append on this node is publishing; released when it ends. */
+  private final ConcurrentHashMap<Did, CountDownLatch> claims = new ConcurrentHashMap<>();
   private volatile UpstreamCursors cursors;
   private volatile boolean closed;
 
@@ -304,9 +309,11 @@ public final class JetStreamEventStore implements EventStore {
       throw new EventLogException("event log is closed");
     }
     Pipeline p = new Pipeline(entries, expectedHeads);
+    List<Did> claimed = claim(entries);
     try {
       p.run();
     } finally {
+      release(claimed);
       if (p.maxNew > 0) {
         tail.advanceLast(p.maxNew);
         tail.notifyUpTo(p.maxNew);
@@ -323,6 +330,62 @@ public final class JetStreamEventStore implements EventStore {
       dups.add(p.duplicates[i]);
     }
     return new Appended(seqs, dups);
+  }
+
+  /**
+   * Claims, for this append, every account it publishes events with a rev to, waiting while
+   * another append on this node holds one (claimed in one global order, so two appends never wait
+   * for each other). Why: a replicated stream on nats-server 2.9 checks an expected last subject
+   * sequence against the messages it has applied, not against those still being replicated, so
+   * two publishes expecting the same head, in flight together, can both be stored. Holding the
+   * claim until the append's publishes are answered makes the second one expect the seq the first
+   * one got (or be refused). Appends from other nodes cannot be held this way; see the class doc.
+   */
+  private List<Did> claim(List<Entry> entries) {
+    TreeMap<String, Did> accounts = new TreeMap<>();
+    for (Entry e : entries) {
+      if (e.event().rev().isPresent()) {
+        accounts.put(e.event().did().toString(), e.event().did());
+      }
+    }
+    List<Did> held = new ArrayList<>(accounts.size());
+    long deadline = System.nanoTime() + FINISH_WAIT.toNanos() + 4 * settings.connectTimeout().toNanos();
+    try {
+      for (Did did : accounts.values()) {
+        CountDownLatch mine = new CountDownLatch(1);
+        while (true) {
+          CountDownLatch other = claims.putIfAbsent(did, mine);
+          if (other == null) {
+            held.add(did);
+            break;
+          }
+          long left = deadline - System.nanoTime();
+          if (left <= 0 || closed) {
+            throw new EventLogException("another append to " + did + " on this node did not end in time");
+          }
+          if (!other.await(left, TimeUnit.NANOSECONDS)) {
+            continue; // re-checked against the deadline above
+          }
+        }
+      }
+      return held;
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      release(held);
+      throw new EventLogException("interrupted while waiting for another append to the same account", ie);
+    } catch (RuntimeException e) {
+      release(held);
+      throw e;
+    }
+  }
+
+  private void release(List<Did> held) {
+    for (Did did : held) {
+      CountDownLatch l = claims.remove(did);
+      if (l != null) {
+        l.countDown();
+      }
+    }
   }
 
   /** The answer to one publish request: an acknowledgement, or why there is none. */
@@ -430,7 +493,7 @@ public final class JetStreamEventStore implements EventStore {
     private void send(int i, int attempt) {
       Message m = messages[i];
       try {
-        beforePublish.before(m);
+        beforePublish.before(m, options[i]);
       } catch (IOException unansweredByHook) {
         pending++;
         answers.add(new Answer(i, attempt, null, unansweredByHook));
@@ -607,10 +670,10 @@ public final class JetStreamEventStore implements EventStore {
 
   /** For tests: runs before every publish request, and may fail it (an IOException is a request that went unanswered). */
   interface PublishHook {
-    void before(Message m) throws IOException;
+    void before(Message m, PublishOptions po) throws IOException;
   }
 
-  volatile PublishHook beforePublish = m -> { };
+  volatile PublishHook beforePublish = (m, po) -> { };
 
   /**
    * Keeps sending an unanswered publish under its message id, with a growing pause, until it is
@@ -645,7 +708,7 @@ public final class JetStreamEventStore implements EventStore {
 
   /** One publish request; IOException when it went unanswered. */
   private Optional<PublishAck> publishOnce(Message m, PublishOptions po) throws IOException {
-    beforePublish.before(m);
+    beforePublish.before(m, po);
     try {
       return Optional.of(js.publish(m, po));
     } catch (JetStreamApiException e) {
