@@ -66,17 +66,42 @@ import org.slf4j.LoggerFactory;
  * event with a rev is published with {@code expectedLastSubjectSequence} = the head seq the
  * {@link dev.atsync.inverter.log.EventLog} checked it against (then the seq of the account's
  * previous event in the same append): when another node appended to that account in between,
- * the server refuses it and the append answers {@link Conflict}. A publish that times out is sent
- * once more with the same message id (a replicated stream drops requests while it elects a
- * leader); if that fails too the append throws, and the event may still be stored: the client's
- * retry is deduplicated.
+ * the server refuses it and the append answers {@link Conflict}.
+ *
+ * <p><b>Pipelined.</b> An append publishes asynchronously: the events of different accounts are
+ * all in flight at once, and each account's events are published one after the other, in append
+ * order, the next one only once the previous one's acknowledgement gave the seq it must expect
+ * (so a refused event is never followed by its successor, and a resent event can never land
+ * behind it). Concurrent appends share the connection, so their publishes are in flight together
+ * too. At most 1,024 publishes are in flight per store; beyond that an append
+ * waits for a slot, for up to the request timeout ({@link JetStreamSettings#connectTimeout()}).
+ * While an append publishes events with a rev to an account, other appends to that account on
+ * this node wait for it to end: a replicated stream on nats-server 2.9 checks the expectation only
+ * against the messages it has already applied, so two publishes expecting the same head and in
+ * flight together can both be stored (observed on 2.9.10, R3, with synchronous publishes as well).
+ * Appends from other nodes are not held this way; on such a stream two nodes racing for one
+ * account can still both get in.
+ *
+ * <p><b>Heads</b> come from memory when this node knows them (a bounded {@code HeadCache} of
+ * {@link JetStreamSettings#recentWindow()} accounts, fed by acknowledgements, the tail and server
+ * reads), else from the server. A cached head may be behind another node's newer append; the
+ * expectation then refuses the publish, the append answers {@link Conflict}, and the next lookup of
+ * that account asks the server.
+ *
+ * <p><b>Timeouts.</b> A publish unanswered within the request timeout is sent once more with the
+ * same message id (a replicated stream drops requests while it elects a leader). If that fails too
+ * and nothing of the append is stored yet, the append throws, and the event may still be stored:
+ * the client's retry is deduplicated. If part of the append is stored, the store keeps sending it
+ * (with a growing pause, for up to 20 s) and then goes on with that account's next events, so a
+ * short outage still ends in a whole batch; a longer one in {@link EventLogException}.
  *
  * <p><b>Batch atomicity is weaker than {@link EventStore} asks.</b> JetStream 2.9 cannot publish
- * several messages atomically. When a later event of an append meets a conflict or a failure,
- * the events published before it stay stored (the answer is still {@link Conflict} or
- * {@link EventLogException}). The log's retry, or the poster's, finds them as duplicates and
- * answers them with their original seqs, so nothing is stored twice; but a batch refused after
- * such a conflict (its later event turned out stale) leaves that stored prefix in the stream.
+ * several messages atomically. When an event of an append meets a conflict or a failure, the
+ * events already stored stay stored (the answer is still {@link Conflict} or
+ * {@link EventLogException}): with pipelining, those of the other accounts (sent together with it)
+ * and the account's own earlier ones. The log's retry, or the poster's, finds them as duplicates
+ * and answers them with their original seqs, so nothing is stored twice; but a batch refused after
+ * such a conflict (an event of it turned out stale) leaves that stored part in the stream.
  *
  * <p><b>Finding a retry</b> of an event that looks stale: a retry of the account's newest event is
  * the head itself (same message id); an older original is found in this node's tail once the

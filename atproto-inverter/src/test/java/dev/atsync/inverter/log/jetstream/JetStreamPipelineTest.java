@@ -351,6 +351,24 @@ class JetStreamPipelineTest {
     }
   }
 
+  /** More events to different accounts than publishes may be in flight: the append waits for slots and stores all. */
+  @Test
+  void aBatchLargerThanTheInFlightBoundIsStoredWhole() throws Exception {
+    EventLog log = EventLog.over(store(settings(nats(1), 1)));
+    List<LogEvent> batch = new ArrayList<>();
+    for (int i = 0; i < JetStreamEventStore.MAX_IN_FLIGHT + 300; i++) {
+      batch.add(commit("did:plc:wide" + i, rev()));
+    }
+    AppendResult r = log.append(batch);
+    assertEquals(0, r.duplicates());
+    long last = r.seqs().stream().mapToLong(Long::longValue).max().orElseThrow();
+    Map<String, Long> at = storedOnce(all(log, last));
+    assertEquals(batch.size(), at.size());
+    for (int i = 0; i < batch.size(); i++) {
+      assertEquals(r.seqs().get(i), at.get(key(batch.get(i).frame())));
+    }
+  }
+
   @Test
   void headCacheKeepsTheNewestHeadAndForgetsTheLeastRecentlyUsed() {
     HeadCache c = new HeadCache(2);
