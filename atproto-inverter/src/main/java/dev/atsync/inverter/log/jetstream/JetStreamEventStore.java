@@ -359,8 +359,8 @@ public final class JetStreamEventStore implements EventStore {
 
   /**
    * Claims, for this append, every account it publishes events with a rev to, waiting while
-   * another append on this node holds one (claimed in one global order, so two appends never wait
-   * for each other). Why: a replicated stream on nats-server 2.9 checks an expected last subject
+   * another append on this node holds one (claimed in DID order, so no two appends can wait for
+   * each other in a circle). Why: a replicated stream on nats-server 2.9 checks an expected last subject
    * sequence against the messages it has applied, not against those still being replicated, so
    * two publishes expecting the same head, in flight together, can both be stored. Holding the
    * claim until the append's publishes are answered makes the second one expect the seq the first
@@ -388,9 +388,7 @@ public final class JetStreamEventStore implements EventStore {
           if (left <= 0 || closed) {
             throw new EventLogException("another append to " + did + " on this node did not end in time");
           }
-          if (!other.await(left, TimeUnit.NANOSECONDS)) {
-            continue; // re-checked against the deadline above
-          }
+          other.await(left, TimeUnit.NANOSECONDS); // released or timed out: either way, try again
         }
       }
       return held;
