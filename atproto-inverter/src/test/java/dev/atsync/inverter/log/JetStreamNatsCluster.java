@@ -98,6 +98,23 @@ public final class JetStreamNatsCluster implements AutoCloseable {
     }
   }
 
+  /** Freezes server {@code i} (SIGSTOP): its sockets stay open and nothing is answered until {@link #resume}. */
+  public void pause(int i) throws IOException, InterruptedException {
+    signal(i, "-STOP");
+  }
+
+  /** Lets a paused server {@code i} run again (SIGCONT). */
+  public void resume(int i) throws IOException, InterruptedException {
+    signal(i, "-CONT");
+  }
+
+  private void signal(int i, String sig) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", sig, Long.toString(processes[i].pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill " + sig + " of nats-server " + i + " failed");
+    }
+  }
+
   /** Waits until every running server's log says JetStream is up and, for a cluster, a leader exists. */
   public void awaitReady() throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -1,7 +1,10 @@
 package dev.atsync.inverter.log.jetstream;
 
+import dev.atsync.inverter.log.EventStore.Head;
+import dev.atsync.inverter.log.FrameDigest;
 import dev.atsync.inverter.log.LoggedEvent;
 import dev.atsync.syntax.Did;
+import dev.atsync.syntax.Tid;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -33,8 +37,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One node's view of the stream: an ordered push consumer over the whole stream that keeps the
  * newest {@link JetStreamSettings#recentWindow()} events in memory (for reads and for finding
- * retried frames by message id), tracks the last and oldest seq, and tells the append listeners
- * about events other nodes appended.
+ * retried frames by message id), tracks the last and oldest seq, tells the {@link HeadCache} about
+ * every account head it passes (before the listeners, so a listener that looks up a head sees it),
+ * and tells the append listeners about events other nodes appended.
  *
  * <p>A watchdog keeps the view moving when the consumer does not: jnats recreates an ordered
  * consumer after missed heartbeats, but when the server holding it dies during an election the
@@ -63,7 +68,10 @@ final class StreamTail implements AutoCloseable {
   private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService watchdog;
   private final io.nats.client.Connection connection;
+  private final HeadCache heads;
   private volatile JetStreamSubscription subscription;
+  /** The consumer stood still behind the stream for a whole watch period: cached heads may be old. */
+  private volatile boolean lagging;
   private volatile long oldestSeq;
   /** Why the stream cannot be reached now ({@code null}: the last look at it worked). */
   private volatile String problem;
@@ -75,8 +83,9 @@ final class StreamTail implements AutoCloseable {
 
   /** Starts tailing from the newest {@code recentWindow} events of a stream in {@code state}. */
   StreamTail(io.nats.client.Connection connection, JetStream js, JetStreamManagement jsm, JetStreamSettings settings,
-      String node, StreamState state) throws IOException, JetStreamApiException {
+      String node, StreamState state, HeadCache heads) throws IOException, JetStreamApiException {
     this.js = js;
+    this.heads = heads;
     this.jsm = jsm;
     this.settings = settings;
     this.node = node;
@@ -140,10 +149,12 @@ final class StreamTail implements AutoCloseable {
     long now = System.nanoTime();
     long seen = tailSeq.get();
     if (seen >= serverLast || seen != seenSeq) {
+      lagging = false;
       seenSeq = seen;
       seenAt = now;
       return;
     }
+    lagging = true; // behind the stream and not moving: other nodes' heads are not reaching the cache
     if (now - seenAt < TAIL_STALL_MILLIS * 1_000_000L) {
       return;
     }
@@ -219,6 +230,10 @@ final class StreamTail implements AutoCloseable {
         byDigest.put(id, seq);
         digestBySeq.put(seq, id);
       }
+      String rev = h.getFirst(MessageHeaders.REV);
+      if (rev != null && Tid.isValid(rev)) {
+        heads.stored(Did.parse(did), new Head(seq, Tid.parse(rev), digest(id)));
+      }
       while (recent.size() > settings.recentWindow()) {
         recent.pollFirstEntry();
       }
@@ -236,6 +251,22 @@ final class StreamTail implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("tailing stream {} failed on a message", settings.streamName(), e);
     }
+  }
+
+  private static Optional<FrameDigest> digest(String id) {
+    try {
+      return id == null ? Optional.empty() : Optional.of(FrameDigest.fromHex(id));
+    } catch (IllegalArgumentException notOurs) {
+      return Optional.empty(); // a message id atsync did not set: no retry can match it
+    }
+  }
+
+  /**
+   * Whether the consumer was behind the stream and did not move for a whole watch period (it is
+   * being re-subscribed): then the heads it feeds may be old, and lookups go to the server.
+   */
+  boolean lagging() {
+    return lagging;
   }
 
   /** Why the stream cannot be reached now, or {@code null}. */

@@ -78,7 +78,7 @@ class JetStreamFaultInjectionTest {
   /** Counts publishes from now; fails those for which {@code fail} says so. */
   static AtomicInteger inject(JetStreamEventStore s, java.util.function.IntPredicate fail, boolean unanswered) {
     AtomicInteger calls = new AtomicInteger();
-    s.beforePublish = m -> {
+    s.beforePublish = (m, po) -> {
       int c = calls.incrementAndGet();
       if (fail.test(c)) {
         if (unanswered) {
@@ -160,7 +160,7 @@ class JetStreamFaultInjectionTest {
       } catch (EventLogException expected) {
         // refused
       }
-      o.store().beforePublish = m -> { };
+      o.store().beforePublish = (m, po) -> { };
       assertEquals(0, stored(log).size(), "nothing stored");
       AppendResult r = log.append(b);
       assertEquals(0, r.duplicates());
@@ -187,7 +187,7 @@ class JetStreamFaultInjectionTest {
       } catch (EventLogException expected) {
         // refused
       }
-      o.store().beforePublish = m -> { };
+      o.store().beforePublish = (m, po) -> { };
       AppendResult r = log.append(b);
       assertEquals(k - 1, r.duplicates(), "the stored prefix is recognised");
       awaitTail(log, r.seqs().get(2));
