@@ -16,6 +16,7 @@ module dev.atsync.inverter {
   requires org.slf4j;
   requires com.fasterxml.jackson.core;
   requires com.fasterxml.jackson.databind;
+  requires com.github.benmanes.caffeine;
   // the meter registry is in the builder's signature
   requires transitive micrometer.core;
   requires micrometer.registry.prometheus;

@@ -1,9 +1,9 @@
 package dev.atsync.inverter.log.jetstream;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.atsync.inverter.log.EventStore.Head;
 import dev.atsync.syntax.Did;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,8 +18,9 @@ import java.util.Optional;
  * {@link #moved} makes the next lookup of that account ask the server. A stale head is never
  * ahead of the truth, so it can only make an event look newer than it is, never stale.
  *
- * <p>Bounded: at most {@code capacity} accounts, the least recently used dropped first (a dropped
- * account is asked of the server again).
+ * <p>Bounded: at most {@code capacity} accounts (Caffeine's size eviction, by recency and
+ * frequency; a dropped account is asked of the server again). Each change is one atomic
+ * {@code compute}, so concurrent answers merge: an entry only moves to a higher seq.
  */
 final class HeadCache {
   /** What is known of one account: its head (empty: none) and whether the server must be asked first. */
@@ -29,18 +30,14 @@ final class HeadCache {
     }
   }
 
-  private final LinkedHashMap<Did, Known> known;
+  private final Cache<Did, Known> known;
 
   HeadCache(int capacity) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be positive");
     }
-    this.known = new LinkedHashMap<>(Math.min(capacity, 1024), 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<Did, Known> eldest) {
-        return size() > capacity;
-      }
-    };
+    // evictions run on the calling thread: the bound holds without a background task
+    this.known = Caffeine.newBuilder().maximumSize(capacity).executor(Runnable::run).build();
   }
 
   /**
@@ -48,47 +45,38 @@ final class HeadCache {
    * (never seen, dropped, or marked {@link #moved}); the inner one is empty when the account had
    * no head when last read.
    */
-  synchronized Optional<Optional<Head>> get(Did did) {
-    Known k = known.get(did);
+  Optional<Optional<Head>> get(Did did) {
+    Known k = known.getIfPresent(did);
     return k == null || k.verify() ? Optional.empty() : Optional.of(k.head());
   }
 
   /** The server's answer for {@code did}: taken unless a newer head is already known. */
-  synchronized void read(Did did, Optional<Head> head) {
-    Known k = known.get(did);
+  void read(Did did, Optional<Head> head) {
     long seq = head.map(Head::seq).orElse(0L);
-    if (k == null || seq >= k.seq()) {
-      known.put(did, new Known(head, false));
-    } else {
-      known.put(did, new Known(k.head(), false)); // a newer head arrived while the server answered
-    }
+    known.asMap().compute(did, (d, k) -> k == null || seq >= k.seq()
+        ? new Known(head, false)
+        : new Known(k.head(), false)); // a newer head arrived while the server answered
   }
 
   /** A head stored at {@code head.seq()} (acknowledged here, or tailed): taken if newer. */
-  synchronized void stored(Did did, Head head) {
-    Known k = known.get(did);
-    if (k == null) {
-      known.put(did, new Known(Optional.of(head), false));
-    } else if (head.seq() > k.seq()) {
-      known.put(did, new Known(Optional.of(head), k.verify()));
-    }
+  void stored(Did did, Head head) {
+    known.asMap().compute(did, (d, k) -> k == null ? new Known(Optional.of(head), false)
+        : head.seq() > k.seq() ? new Known(Optional.of(head), k.verify()) : k);
   }
 
   /** Another writer moved the account's head: the next lookup asks the server. */
-  synchronized void moved(Did did) {
-    Known k = known.get(did);
-    if (k != null) {
-      known.put(did, new Known(k.head(), true));
-    }
+  void moved(Did did) {
+    known.asMap().computeIfPresent(did, (d, k) -> new Known(k.head(), true));
   }
 
   /** Forgets everything (after a purge, heads may have left the stream). */
-  synchronized void clear() {
-    known.clear();
+  void clear() {
+    known.invalidateAll();
   }
 
   /** How many accounts are cached. */
-  synchronized int size() {
-    return known.size();
+  int size() {
+    known.cleanUp();
+    return (int) known.estimatedSize();
   }
 }

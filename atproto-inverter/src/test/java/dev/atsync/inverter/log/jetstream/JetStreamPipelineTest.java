@@ -370,7 +370,7 @@ class JetStreamPipelineTest {
   }
 
   @Test
-  void headCacheKeepsTheNewestHeadAndForgetsTheLeastRecentlyUsed() {
+  void headCacheKeepsTheNewestHeadAndStaysWithinItsBound() {
     HeadCache c = new HeadCache(2);
     Did x = Did.parse("did:plc:x");
     Did y = Did.parse("did:plc:y");
@@ -392,11 +392,13 @@ class JetStreamPipelineTest {
     c.read(x, Optional.of(new EventStore.Head(11, Tid.parse(rev()), Optional.empty())));
     assertEquals(11, c.get(x).orElseThrow().orElseThrow().seq());
     c.stored(y, h5);
-    c.get(x);
     c.stored(z, h5);
-    assertEquals(2, c.size());
-    assertEquals(Optional.empty(), c.get(y), "the least recently used is dropped");
-    assertTrue(c.get(x).isPresent() && c.get(z).isPresent());
+    assertEquals(2, c.size(), "one of three accounts is dropped");
+    int known = 0;
+    for (Did d : List.of(x, y, z)) {
+      known += c.get(d).isPresent() ? 1 : 0;
+    }
+    assertEquals(2, known, "a dropped account is unknown (asked of the server again)");
     c.clear();
     assertEquals(0, c.size());
     assertThrows(IllegalArgumentException.class, () -> new HeadCache(0));
