@@ -36,9 +36,21 @@ public final class JetStreamNatsCluster implements AutoCloseable {
     return false;
   }
 
-  /** Starts {@code n} servers (1 or 3) and waits until JetStream answers on each. */
+  /** Starts {@code n} servers (1 or 3) and waits until JetStream answers on each; skips the test without nats-server. */
   public static JetStreamNatsCluster start(int n) throws IOException, InterruptedException {
     assumeInstalled();
+    return launch(n);
+  }
+
+  /**
+   * As {@link #start}, outside a test (the load drivers in benchmarks/).
+   *
+   * @throws IOException if nats-server is not on the PATH or does not start
+   */
+  public static JetStreamNatsCluster launch(int n) throws IOException, InterruptedException {
+    if (!onPath("nats-server")) {
+      throw new IOException("nats-server is not on the PATH");
+    }
     JetStreamNatsCluster c = new JetStreamNatsCluster(n);
     try {
       for (int i = 0; i < n; i++) {
@@ -169,6 +181,11 @@ public final class JetStreamNatsCluster implements AutoCloseable {
   /** The client URL of server {@code i}. */
   public String url(int i) {
     return "nats://127.0.0.1:" + clientPorts[i];
+  }
+
+  /** How many servers the cluster has. */
+  public int size() {
+    return processes.length;
   }
 
   /** Every server's client URL. */

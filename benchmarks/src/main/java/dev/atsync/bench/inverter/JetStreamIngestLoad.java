@@ -2,6 +2,7 @@ package dev.atsync.bench.inverter;
 
 import dev.atsync.firehose.Frame;
 import dev.atsync.inverter.log.EventLog;
+import dev.atsync.inverter.log.JetStreamNatsCluster;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.jetstream.JetStreamEventStore;
 import dev.atsync.inverter.log.jetstream.JetStreamSettings;
@@ -17,12 +18,7 @@ import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +66,7 @@ public final class JetStreamIngestLoad {
         case "r3" -> 3;
         default -> throw new IllegalArgumentException("r1 or r3, not " + w);
       };
-      try (Servers servers = Servers.start(replicas)) {
+      try (JetStreamNatsCluster servers = JetStreamNatsCluster.launch(replicas)) {
         String r = "R" + replicas;
         ceilingSync(servers, r);
         for (int inFlight : new int[] {16, 64, 256}) {
@@ -97,14 +93,14 @@ public final class JetStreamIngestLoad {
   }
 
   /** The store's settings for a fresh stream on these servers. */
-  static JetStreamSettings settings(Servers servers) {
+  static JetStreamSettings settings(JetStreamNatsCluster servers) {
     int n = STREAMS.incrementAndGet();
     return JetStreamSettings.of(servers.urls().get(0)).withUrls(servers.urls()).withStream("load" + n, "load" + n + ".ev")
         .withReplicas(servers.size());
   }
 
   /** A stream shaped as the store shapes its own (see StreamProvisioner), for the raw ceiling. */
-  static String rawStream(Connection c, Servers servers) throws Exception {
+  static String rawStream(Connection c, JetStreamNatsCluster servers) throws Exception {
     JetStreamSettings s = settings(servers);
     JetStreamManagement jsm = c.jetStreamManagement();
     jsm.addStream(StreamConfiguration.builder().name(s.streamName()).subjects(s.subjectPrefix() + ".>")
@@ -134,12 +130,12 @@ public final class JetStreamIngestLoad {
     return PublishOptions.builder().messageId("m" + n + "-" + System.nanoTime()).build();
   }
 
-  static Connection connect(Servers servers) throws Exception {
+  static Connection connect(JetStreamNatsCluster servers) throws Exception {
     return Nats.connect(new io.nats.client.Options.Builder().servers(servers.urls().toArray(new String[0]))
         .connectionTimeout(Duration.ofSeconds(5)).build());
   }
 
-  static void ceilingSync(Servers servers, String r) throws Exception {
+  static void ceilingSync(JetStreamNatsCluster servers, String r) throws Exception {
     try (Connection c = connect(servers)) {
       String prefix = rawStream(c, servers);
       JetStream js = c.jetStream();
@@ -154,7 +150,7 @@ public final class JetStreamIngestLoad {
     }
   }
 
-  static void ceilingAsync(Servers servers, String r, int inFlight) throws Exception {
+  static void ceilingAsync(JetStreamNatsCluster servers, String r, int inFlight) throws Exception {
     try (Connection c = connect(servers)) {
       String prefix = rawStream(c, servers);
       JetStream js = c.jetStream();
@@ -186,11 +182,11 @@ public final class JetStreamIngestLoad {
     }
   }
 
-  static EventLog open(Servers servers) {
+  static EventLog open(JetStreamNatsCluster servers) {
     return EventLog.over(JetStreamEventStore.connect(settings(servers)));
   }
 
-  static void log(Servers servers, String r, int posters) throws Exception {
+  static void log(JetStreamNatsCluster servers, String r, int posters) throws Exception {
     try (EventLog log = open(servers)) {
       LongAdder done = new LongAdder();
       AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -225,7 +221,7 @@ public final class JetStreamIngestLoad {
     }
   }
 
-  static void batches(Servers servers, String r) {
+  static void batches(JetStreamNatsCluster servers, String r) {
     try (EventLog log = open(servers)) {
       long n = 0;
       long start = System.nanoTime();
@@ -240,138 +236,6 @@ public final class JetStreamIngestLoad {
       }
       double secs = (System.nanoTime() - start) / 1e9;
       System.out.printf("%s log: 1 poster, batches of 100 (100 accounts):           %,8.0f events/s%n", r, n / secs);
-    }
-  }
-
-  /** 1 or 3 nats-server processes with JetStream on free 127.0.0.1 ports, routed into one cluster when 3. */
-  static final class Servers implements AutoCloseable {
-    private final Path dir;
-    private final List<Process> processes = new ArrayList<>();
-    private final List<String> urls = new ArrayList<>();
-
-    private Servers(Path dir) {
-      this.dir = dir;
-    }
-
-    static Servers start(int n) throws Exception {
-      Servers s = new Servers(Files.createTempDirectory("atsync-jsload"));
-      try {
-        int[] ports = freePorts(2 * n);
-        int[] client = new int[n];
-        int[] cluster = new int[n];
-        for (int i = 0; i < n; i++) {
-          client[i] = ports[2 * i];
-          cluster[i] = ports[2 * i + 1];
-        }
-        for (int i = 0; i < n; i++) {
-          StringBuilder cfg = new StringBuilder();
-          cfg.append("server_name: n").append(i).append('\n');
-          cfg.append("listen: 127.0.0.1:").append(client[i]).append('\n');
-          cfg.append("jetstream { store_dir: \"").append(s.dir.resolve("store" + i)).append("\" }\n");
-          if (n > 1) {
-            cfg.append("cluster {\n  name: load\n  listen: 127.0.0.1:").append(cluster[i]).append("\n  routes: [\n");
-            for (int j = 0; j < n; j++) {
-              if (j != i) {
-                cfg.append("    nats://127.0.0.1:").append(cluster[j]).append('\n');
-              }
-            }
-            cfg.append("  ]\n}\n");
-          }
-          Path conf = s.dir.resolve("n" + i + ".conf");
-          Files.writeString(conf, cfg.toString());
-          s.processes.add(new ProcessBuilder("nats-server", "-c", conf.toString()).redirectErrorStream(true)
-              .redirectOutput(s.dir.resolve("n" + i + ".log").toFile()).start());
-          s.urls.add("nats://127.0.0.1:" + client[i]);
-        }
-        s.awaitReady(n);
-        return s;
-      } catch (Exception e) {
-        s.close();
-        throw e;
-      }
-    }
-
-    private void awaitReady(int n) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      for (int i = 0; i < n; i++) {
-        while (!log(i).contains("Server is ready") || !listening(urls.get(i))) {
-          if (System.nanoTime() > deadline || !processes.get(i).isAlive()) {
-            throw new IOException("nats-server " + i + " did not start:\n" + log(i));
-          }
-          Thread.sleep(50);
-        }
-      }
-      while (n > 1) {
-        boolean leader = false;
-        for (int i = 0; i < n; i++) {
-          String l = log(i);
-          leader |= l.contains("JetStream cluster new metadata leader")
-              || l.contains("Self is new JetStream cluster metadata leader");
-        }
-        if (leader) {
-          break;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IOException("no JetStream metadata leader:\n" + log(0));
-        }
-        Thread.sleep(100);
-      }
-    }
-
-    private String log(int i) throws IOException {
-      Path p = dir.resolve("n" + i + ".log");
-      return Files.exists(p) ? Files.readString(p) : "";
-    }
-
-    private static boolean listening(String url) {
-      int port = Integer.parseInt(url.substring(url.lastIndexOf(':') + 1));
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    }
-
-    /** Distinct free ports: every socket is held open until all are taken. */
-    private static int[] freePorts(int n) throws IOException {
-      List<ServerSocket> held = new ArrayList<>();
-      try {
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-          ServerSocket s = new ServerSocket(0);
-          held.add(s);
-          out[i] = s.getLocalPort();
-        }
-        return out;
-      } finally {
-        for (ServerSocket s : held) {
-          s.close();
-        }
-      }
-    }
-
-    List<String> urls() {
-      return urls;
-    }
-
-    int size() {
-      return processes.size();
-    }
-
-    @Override
-    public void close() throws IOException {
-      for (Process p : processes) {
-        p.destroyForcibly();
-        try {
-          p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      try (var walk = Files.walk(dir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
     }
   }
 }
