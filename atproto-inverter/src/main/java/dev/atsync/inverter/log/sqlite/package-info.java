@@ -1,6 +1,7 @@
 /**
  * The embedded durable event store: one SQLite file in WAL mode with {@code synchronous=FULL},
- * group commit on one writer thread, recovery from storage errors by re-reading its state.
+ * group commit by whichever appending thread holds the write lock (leader/follower), the
+ * deduplication window in memory, recovery from storage errors by re-reading its state.
  * Failures are {@link dev.atsync.inverter.log.EventLogException}s.
  */
 package dev.atsync.inverter.log.sqlite;
