@@ -5,8 +5,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * The deduplication window in memory: frame digest to seq, for the events stored in the last
- * {@code window} and at most {@code capacity} of them, oldest forgotten first.
+ * The deduplication window in memory: frame digest to seq, for at most {@code capacity} of the
+ * newest events, oldest forgotten first; the caller's time window is applied by {@link #find}
+ * (entries received before it are not answered) and {@link #expire} (they are forgotten).
  *
  * <p>Why by hand and not a {@code HashMap<FrameDigest, Long>}: it sits on the commit path of
  * every event (it replaced a SQLite table keyed by digest, whose random b-tree page writes cost a
