@@ -259,27 +259,20 @@ public final class SqliteEventStore implements EventStore {
     } else {
       checkIntegrity();
     }
-    this.housekeeper = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "atsync-sqlite-housekeeper");
+    this.housekeeper = every("atsync-sqlite-housekeeper", this::housekeep, HOUSEKEEPING_INTERVAL_MILLIS);
+    this.pruner = every("atsync-sqlite-pruner", this::pruneQuietly, settings.pruneInterval().toMillis());
+    this.checkpointer = every("atsync-sqlite-checkpointer", this::checkpoint, CHECKPOINT_INTERVAL_MILLIS);
+  }
+
+  /** A daemon thread of its own running {@code task} every {@code millis} (with a fixed delay). */
+  private static ScheduledExecutorService every(String threadName, Runnable task, long millis) {
+    ScheduledExecutorService s = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, threadName);
       t.setDaemon(true);
       return t;
     });
-    housekeeper.scheduleWithFixedDelay(this::housekeep, HOUSEKEEPING_INTERVAL_MILLIS, HOUSEKEEPING_INTERVAL_MILLIS,
-        TimeUnit.MILLISECONDS);
-    this.pruner = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "atsync-sqlite-pruner");
-      t.setDaemon(true);
-      return t;
-    });
-    long every = settings.pruneInterval().toMillis();
-    pruner.scheduleWithFixedDelay(this::pruneQuietly, every, every, TimeUnit.MILLISECONDS);
-    this.checkpointer = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "atsync-sqlite-checkpointer");
-      t.setDaemon(true);
-      return t;
-    });
-    checkpointer.scheduleWithFixedDelay(this::checkpoint, CHECKPOINT_INTERVAL_MILLIS, CHECKPOINT_INTERVAL_MILLIS,
-        TimeUnit.MILLISECONDS);
+    s.scheduleWithFixedDelay(task, millis, millis, TimeUnit.MILLISECONDS);
+    return s;
   }
 
   private void createSchema() throws SQLException {
@@ -1009,7 +1002,6 @@ public final class SqliteEventStore implements EventStore {
       PreparedStatement cursor = st.cursor;
       // a group that failed may have left rows batched: they were never stored
       insert.clearBatch();
-      st.account.clearBatch();
       cursor.clearBatch();
       long dedupCutoff = now - settings.dedupWindow().toMillis();
       for (AppendTask a : group) {
