@@ -78,16 +78,27 @@ public final class DurableIngestLoad {
     }
   }
 
-  static void rawSqlite(int perTxn) throws Exception {
-    Path dir = Files.createTempDirectory("atsync-raw");
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("raw.db"))) {
-      try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=FULL");
-        s.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
-            + " frame BLOB NOT NULL, received_at INTEGER NOT NULL)");
+  /**
+   * A new database file in a temporary directory, configured as the log configures its own (WAL,
+   * {@code synchronous=FULL}), with {@code schema} created and autocommit off.
+   */
+  static Connection durableDatabase(String... schema) throws Exception {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:"
+        + Files.createTempDirectory("atsync-sqlite-load").resolve("load.db"));
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA synchronous=FULL");
+      for (String sql : schema) {
+        s.execute(sql);
       }
-      c.setAutoCommit(false);
+    }
+    c.setAutoCommit(false);
+    return c;
+  }
+
+  static void rawSqlite(int perTxn) throws Exception {
+    try (Connection c = durableDatabase("CREATE TABLE events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL,"
+        + " type TEXT NOT NULL, frame BLOB NOT NULL, received_at INTEGER NOT NULL)")) {
       byte[] frame = new byte[1000];
       long seq = 0;
       long start = System.nanoTime();
@@ -112,14 +123,7 @@ public final class DurableIngestLoad {
   }
 
   static void idleCommit() throws Exception {
-    Path dir = Files.createTempDirectory("atsync-commit");
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("c.db"))) {
-      try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=FULL");
-        s.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, frame BLOB)");
-      }
-      c.setAutoCommit(false);
+    try (Connection c = durableDatabase("CREATE TABLE events (seq INTEGER PRIMARY KEY, frame BLOB)")) {
       try (PreparedStatement p = c.prepareStatement("INSERT INTO events VALUES (?, ?)")) {
         int seq = 0;
         for (int pause : new int[] {0, 3}) {
@@ -144,21 +148,14 @@ public final class DurableIngestLoad {
   }
 
   static void logSchema(boolean before) throws Exception {
-    Path dir = Files.createTempDirectory("atsync-schema");
     java.util.Random r = new java.util.Random(1);
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("s.db"))) {
-      try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=FULL");
-        s.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
-            + " frame BLOB NOT NULL, received_at INTEGER NOT NULL, digest BLOB, rev TEXT)");
-        s.execute("CREATE TABLE accounts (did TEXT PRIMARY KEY, rev TEXT NOT NULL, seq INTEGER, digest BLOB)");
-        s.execute("CREATE TABLE dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL)"
-            + " WITHOUT ROWID");
-        s.execute("CREATE INDEX dedup_at ON dedup(at)");
-        s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-      }
-      c.setAutoCommit(false);
+    try (Connection c = durableDatabase(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY, did TEXT NOT NULL, type TEXT NOT NULL,"
+            + " frame BLOB NOT NULL, received_at INTEGER NOT NULL, digest BLOB, rev TEXT)",
+        "CREATE TABLE accounts (did TEXT PRIMARY KEY, rev TEXT NOT NULL, seq INTEGER, digest BLOB)",
+        "CREATE TABLE dedup (digest BLOB PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID",
+        "CREATE INDEX dedup_at ON dedup(at)",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")) {
       byte[] frame = new byte[1000];
       long seq = 0;
       long start = System.nanoTime();
