@@ -199,6 +199,12 @@ class SqliteEventStoreTest extends EventLogContract {
   }
 
   @Test
+  void refusesADeduplicationBoundBelowOne() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> SqliteEventStore.Settings.DEFAULT.withDedupMaxEvents(0));
+  }
+
+  @Test
   void anAppendToAnIdleStoreIsCommittedOnTheAppendingThread() {
     EventLog log = log(1);
     List<String> committers = new java.util.concurrent.CopyOnWriteArrayList<>();

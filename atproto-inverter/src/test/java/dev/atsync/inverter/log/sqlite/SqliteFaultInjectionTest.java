@@ -178,6 +178,43 @@ class SqliteFaultInjectionTest {
     }
   }
 
+  /**
+   * The housekeeper writes the accounts table on its own while the log is idle; when that write
+   * fails, the store says it cannot write, stores nothing half, and the next append recovers
+   * from the file (the heads replayed from the events) and goes on.
+   */
+  @ParameterizedTest
+  @EnumSource(FaultyJdbc.Mode.class)
+  void aFailedHeadsWriteWhileIdleIsRecoveredFrom(FaultyJdbc.Mode mode) throws Exception {
+    Opened o = open("idle-heads-" + mode);
+    try {
+      String r1 = rev();
+      o.log().append(List.of(commit("did:plc:h", r1)));
+      int traced = o.faults().trace.size();
+      // every write under the lock fails from now (the housekeeper's heads write first, then its
+      // recovery attempts), until disarmed
+      o.faults().arm(1, Integer.MAX_VALUE / 2, mode);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+      while (o.faults().failuresInjected() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(o.faults().failuresInjected() > 0, "the housekeeper wrote the heads (and failed)");
+      String failed = o.faults().trace.get(traced);
+      assertTrue(failed.endsWith(" executeBatch"), "the first failed call was the heads batch: " + o.faults().trace);
+      assertEquals(EventStore.Status.Condition.UNAVAILABLE, o.store().status().condition());
+      FileState before = file(o.dir());
+      assertEquals(Map.of("did:plc:h", r1), before.revs(), "the file still derives the head from the event");
+      o.faults().disarm();
+      String r2 = rev();
+      assertEquals(List.of(2L), o.log().append(List.of(commit("did:plc:h", r2))).seqs());
+      assertEquals(Optional.of(Tid.parse(r2)), o.log().currentRev(Did.parse("did:plc:h")));
+      assertEquals(EventStore.Status.OK, o.store().status());
+      assertEquals(Map.of("did:plc:h", r2), file(o.dir()).revs());
+    } finally {
+      o.log().close();
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(FaultyJdbc.Mode.class)
   void aFailureDuringRecoveryStoresNothingEither(FaultyJdbc.Mode mode) throws Exception {
