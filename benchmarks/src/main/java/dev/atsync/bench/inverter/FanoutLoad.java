@@ -31,14 +31,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       before and after;
  *   <li>ceiling: a bare NIO server writing the same pre-encoded WebSocket frames to the same client
  *       (the whole stream per socket, as large writes as the socket takes);
- *   <li>latency: 1,000 events/s for 6 s to 100 subscribers, from the publish call to receipt
- *       (the first second dropped as warm-up).
+ *   <li>latency: 1,000 events/s for 16 s to 100 subscribers ({@code latency=N}: to N), from the
+ *       publish call to receipt (the first 6 s dropped as warm-up), with the server's own stages over the whole run
+ *       ({@link StageTimer}): the log's append, and from the ack to the write to each socket.
  * </ul>
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.FanoutLoad [100 1000 ceiling latency]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.FanoutLoad [100 1000 ceiling latency latency=N]</pre>
  */
 public final class FanoutLoad {
   private static final int DELIVERIES = 2_000_000;
+  private static final int LATENCY_WARM_UP_SECONDS = 6;
+  private static final int LATENCY_SECONDS = 10;
 
   private FanoutLoad() {}
 
@@ -52,8 +55,14 @@ public final class FanoutLoad {
           ceiling(100);
           ceiling(1000);
         }
-        case "latency" -> latency();
-        default -> deliveries(Integer.parseInt(w));
+        case "latency" -> latency(100);
+        default -> {
+          if (w.startsWith("latency=")) {
+            latency(Integer.parseInt(w.substring("latency=".length())));
+          } else {
+            deliveries(Integer.parseInt(w));
+          }
+        }
       }
     }
     System.exit(0);
@@ -180,42 +189,43 @@ public final class FanoutLoad {
     }
   }
 
-  static void latency() throws Exception {
-    int subs = 100;
+  static void latency(int subs) throws Exception {
     int rate = 1_000;
-    int total = 6 * rate;
+    // the first seconds are dropped: in a short run the JIT compiler still takes a core, and its
+    // pauses would be measured as the server's tail
+    int warmUp = LATENCY_WARM_UP_SECONDS * rate;
+    int total = warmUp + LATENCY_SECONDS * rate;
     try (Inverter inv = inverter(); Subscribers clients = new Subscribers(inv.publicPort(), subs, total)) {
       long[] sentAt = new long[total];
       clients.recordArrivals(total);
+      List<StageTimer> server = List.of(
+          new StageTimer(inv.meterRegistry(), "atsync_inverter_store_commit", "server: the log's append"),
+          new StageTimer(inv.meterRegistry(), "atsync_inverter_post_to_delivery", "ack->socket write"));
       long period = TimeUnit.SECONDS.toNanos(1) / rate;
       long next = System.nanoTime();
       for (int i = 0; i < total; i++) {
-        // sleep rather than spin until the next event: a spinning publisher would take one of the two cores
-        long left;
-        while ((left = next - System.nanoTime()) > 0) {
-          if (left > 100_000) {
-            Thread.sleep(0, 50_000);
-          } else {
-            Thread.onSpinWait();
-          }
+        if (i == warmUp) {
+          server.forEach(StageTimer::mark);
         }
+        Pacing.until(next);
         next += period;
         Frame f = InverterLoad.frame(InverterLoad.did(i % 50), 900);
         sentAt[i] = System.nanoTime();
         inv.publish(List.of(f));
       }
       clients.await(TimeUnit.SECONDS.toNanos(30));
-      long[] lat = new long[(total - rate) * subs];
+      long[] lat = new long[(total - warmUp) * subs];
       int k = 0;
       for (int s = 0; s < subs; s++) {
-        for (int i = rate; i < total; i++) {
+        for (int i = warmUp; i < total; i++) {
           lat[k++] = clients.arrivals[s][i] - sentAt[i];
         }
       }
       Arrays.sort(lat);
       System.out.printf("inverter post-to-delivery, 1,000 events/s, %d subscribers (%,d samples): p50 %.2f ms,"
-          + " p99 %.2f ms, max %.2f ms%n", subs, lat.length, lat[lat.length / 2] / 1e6,
-          lat[(int) (lat.length * 0.99)] / 1e6, lat[lat.length - 1] / 1e6);
+          + " p90 %.2f ms, p99 %.2f ms, max %.2f ms%n", subs, lat.length, lat[lat.length / 2] / 1e6,
+          lat[(int) (lat.length * 0.9)] / 1e6, lat[(int) (lat.length * 0.99)] / 1e6, lat[lat.length - 1] / 1e6);
+      server.forEach(t -> System.out.println("  " + t.since()));
     }
   }
 

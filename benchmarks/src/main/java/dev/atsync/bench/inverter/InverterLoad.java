@@ -232,9 +232,7 @@ public final class InverterLoad {
       long next = System.nanoTime();
       int total = 12_000;
       for (int i = 0; i < total; i++) {
-        while (System.nanoTime() < next) {
-          Thread.onSpinWait();
-        }
+        Pacing.until(next);
         next += period;
         Frame f = frame(did(i % 50), 900);
         long t = System.nanoTime();

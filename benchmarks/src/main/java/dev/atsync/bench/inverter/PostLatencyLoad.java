@@ -22,12 +22,14 @@ import java.util.concurrent.TimeUnit;
  * relay client's {@link InverterClient#postBatch} (the JDK HttpClient, what a PDS sees). Two loads:
  * idle (one post at a time, 5 ms apart) and paced at 100 posts/s; latency is measured from the
  * post's scheduled start, so a slow post delays the clock of the next (no coordinated omission).
- * Each line also gives the server's own means over the run, from its timers: from the request
- * body received to the events durable, and of that the log's append (rev rule + commit), so what
- * the network, the threads and the disk each cost is visible. The ceiling is measured the same
+ * Each line also gives the server's own timers over the run ({@link StageTimer}: mean and share
+ * above 1, 2.5 and 5 ms): from the request body received to the events durable, and of that the
+ * log's append (rev rule + commit), so what the network, the threads and the disk each cost, and
+ * where a tail comes from, is visible. The ceiling is measured the same
  * way: the bare-socket client against a blocking one-thread server that reads the request and
- * answers at once (what the loopback network and two thread wake-ups cost), beside which a
- * durable post costs at least one SQLite commit ({@code DurableIngestLoad} measures it).
+ * answers at once (what the loopback network and two thread wake-ups cost), and one-row SQLite
+ * commits (WAL, {@code synchronous=FULL}, no network) paced like the posts: a durable post costs
+ * at least both, so their tails bound the post's.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.PostLatencyLoad</pre>
  */
@@ -46,11 +48,25 @@ public final class PostLatencyLoad {
       try (RawPoster raw = new RawPoster(port);
           InverterClient client = InverterClient.builder().baseUrl("http://127.0.0.1:" + port).token(TOKEN).build()) {
         Poster viaClient = frame -> client.postBatch(List.of(frame));
-        ServerTimers server = new ServerTimers(inv.meterRegistry());
+        List<StageTimer> server = List.of(
+            new StageTimer(inv.meterRegistry(), "atsync_inverter_ingest_to_durable", "server: body->durable"),
+            new StageTimer(inv.meterRegistry(), "atsync_inverter_store_commit", "of it the log's append"));
         try (EchoServer echo = new EchoServer(); RawPoster toEcho = new RawPoster(echo.port())) {
           run("warm-up", toEcho, 0, 500, null);
-          run("ceiling: bare socket to an answer-at-once server, idle", toEcho, 5, 600, ServerTimers.NONE);
-          run("ceiling: the same, 100 posts/s", toEcho, 10, 1_000, ServerTimers.NONE);
+          run("ceiling: bare socket to an answer-at-once server, idle", toEcho, 5, 600, List.of());
+          run("ceiling: the same, 100 posts/s", toEcho, 10, 1_000, List.of());
+        }
+        try (java.sql.Connection db = DurableIngestLoad.durableDatabase(
+            "CREATE TABLE events (seq INTEGER PRIMARY KEY, frame BLOB NOT NULL)");
+            java.sql.PreparedStatement insert = db.prepareStatement("INSERT INTO events (frame) VALUES (?)")) {
+          Poster commit = frame -> {
+            insert.setBytes(1, frame);
+            insert.executeUpdate();
+            db.commit();
+          };
+          run("warm-up", commit, 0, 500, null);
+          run("ceiling: one-row SQLite commit (no network), idle", commit, 5, 600, List.of());
+          run("ceiling: the same, 100 commits/s", commit, 10, 1_000, List.of());
         }
         // warm-up (JIT, SQLite page cache)
         run("warm-up", raw, 0, 500, null);
@@ -68,52 +84,9 @@ public final class PostLatencyLoad {
     void post(byte[] frame) throws Exception;
   }
 
-  /** Means of the server's ingest timers between two calls of {@link #since}. */
-  static class ServerTimers {
-    /** For a server without timers. */
-    static final ServerTimers NONE = new ServerTimers() {
-      @Override
-      String since() {
-        return "no server timers";
-      }
-    };
-
-    private final io.micrometer.core.instrument.Timer toDurable;
-    private final io.micrometer.core.instrument.Timer storeCommit;
-    private long count;
-    private double durableNanos;
-    private double commitNanos;
-
-    private ServerTimers() {
-      toDurable = null;
-      storeCommit = null;
-    }
-
-    ServerTimers(io.micrometer.core.instrument.MeterRegistry registry) {
-      toDurable = registry.get("atsync_inverter_ingest_to_durable").timer();
-      storeCommit = registry.get("atsync_inverter_store_commit").timer();
-      mark();
-    }
-
-    private void mark() {
-      count = toDurable.count();
-      durableNanos = toDurable.totalTime(TimeUnit.NANOSECONDS);
-      commitNanos = storeCommit.totalTime(TimeUnit.NANOSECONDS);
-    }
-
-    String since() {
-      long n = Math.max(1, toDurable.count() - count);
-      String s = String.format("server means: body->durable %.2f ms, log append %.2f ms",
-          (toDurable.totalTime(TimeUnit.NANOSECONDS) - durableNanos) / n / 1e6,
-          (storeCommit.totalTime(TimeUnit.NANOSECONDS) - commitNanos) / n / 1e6);
-      mark();
-      return s;
-    }
-  }
-
-  static void run(String what, Poster p, long periodMillis, int n, ServerTimers server) throws Exception {
+  static void run(String what, Poster p, long periodMillis, int n, List<StageTimer> server) throws Exception {
     if (server != null) {
-      server.since();
+      server.forEach(StageTimer::mark);
     }
     long[] lat = new long[n];
     long period = TimeUnit.MILLISECONDS.toNanos(periodMillis);
@@ -121,14 +94,7 @@ public final class PostLatencyLoad {
     for (int i = 0; i < n; i++) {
       byte[] frame = InverterLoad.frame(InverterLoad.did(i % 50), 900).bytes();
       if (period > 0) {
-        while (System.nanoTime() < next) {
-          long left = next - System.nanoTime();
-          if (left > 200_000) {
-            Thread.sleep(0, 100_000);
-          } else {
-            Thread.onSpinWait();
-          }
-        }
+        Pacing.until(next);
       } else {
         next = System.nanoTime();
       }
@@ -138,9 +104,10 @@ public final class PostLatencyLoad {
     }
     if (server != null) {
       Arrays.sort(lat);
-      System.out.printf("%-50s p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  max %6.2f ms (%d posts; %s)%n", what,
+      System.out.printf("%-50s p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  max %6.2f ms (%d samples; %s)%n", what,
           lat[n / 2] / 1e6, lat[(int) (n * 0.9)] / 1e6, lat[(int) (n * 0.99)] / 1e6, lat[n - 1] / 1e6, n,
-          server.since());
+          server.isEmpty() ? "no server timers" : server.stream().map(StageTimer::since)
+              .collect(java.util.stream.Collectors.joining("; ")));
     }
   }
 

@@ -158,9 +158,7 @@ public final class PullLoad {
           long next = System.nanoTime();
           try {
             for (int i = 0; i < perSecond * seconds; i++) {
-              while (System.nanoTime() < next) {
-                Thread.onSpinWait();
-              }
+              Pacing.until(next);
               Frame frame = accounts.get(which).get(i % ACCOUNTS_PER_UPSTREAM).next(900);
               published.put(frame.rev().orElseThrow(), System.nanoTime());
               ups.get(which).publish(List.of(frame));
