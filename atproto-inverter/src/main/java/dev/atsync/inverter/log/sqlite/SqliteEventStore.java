@@ -103,6 +103,9 @@ public final class SqliteEventStore implements EventStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteEventStore.class);
   private static final int MAX_GROUP = 512;
   private static final int PRUNE_CHUNK = 5000;
+  /** Newest events kept in memory for reads right behind the end: a few commit groups' worth. */
+  private static final int RECENT_EVENTS = 1024;
+  private static final long RECENT_BYTES = 4L << 20;
   private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long WAL_CHECK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long HOUSEKEEPING_INTERVAL_MILLIS = 100;
@@ -202,6 +205,8 @@ public final class SqliteEventStore implements EventStore {
   /** The deduplication window: digests of the events stored within it, from the file at open. */
   private final DigestIndex dedup;
   private final Map<String, Long> cursors = new ConcurrentHashMap<>();
+  /** The newest committed events, which answer the fan-out's reads right behind the end. */
+  private final RecentEvents recent = new RecentEvents(RECENT_EVENTS, RECENT_BYTES);
   /** Guards {@link #reader}, which is replaced when the WAL file must be reopened. */
   private final Object readLock = new Object();
   private Connection reader;
@@ -224,6 +229,7 @@ public final class SqliteEventStore implements EventStore {
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong conflicts = new AtomicLong();
   private final AtomicLong largestGroup = new AtomicLong();
+  private final AtomicLong readsFromMemory = new AtomicLong();
   private volatile long lastCommitMicros;
 
   private SqliteEventStore(Path file, Settings settings, Clock clock, UnaryOperator<Connection> hook)
@@ -368,6 +374,7 @@ public final class SqliteEventStore implements EventStore {
       LOG.debug("seq range unreadable: {}", e.toString());
     }
     long last = Math.max(Math.max(stored, maxEvent), settings.seqFloor() - 1);
+    recent.reset(last);
     lastSeq = last;
     oldestSeq = min < 0 ? last + 1 : min;
     try {
@@ -524,6 +531,7 @@ public final class SqliteEventStore implements EventStore {
     headsWrittenSeq = headsSeq;
     cursors.keySet().retainAll(readCursors.keySet());
     cursors.putAll(readCursors);
+    recent.reset(last);
     lastSeq = last;
     oldestSeq = min < 0 ? last + 1 : min;
   }
@@ -993,6 +1001,7 @@ public final class SqliteEventStore implements EventStore {
     // in seq order: the index takes them in arrival order once committed
     Map<FrameDigest, Long> groupDigests = new LinkedHashMap<>();
     List<Outcome> outcomes = new ArrayList<>(group.size());
+    List<LoggedEvent> committed = new ArrayList<>();
     int written = 0;
     int dupsInGroup = 0;
     int appended = 0;
@@ -1036,11 +1045,13 @@ public final class SqliteEventStore implements EventStore {
           insert.setLong(1, seq);
           insert.setString(2, e.did().toString());
           insert.setString(3, e.type());
-          insert.setBytes(4, e.frame());
+          byte[] frame = e.frame();
+          insert.setBytes(4, frame);
           insert.setLong(5, now);
           insert.setBytes(6, entry.digest().toBytes());
           insert.setString(7, e.rev().map(Tid::toString).orElse(null));
           insert.addBatch();
+          committed.add(new LoggedEvent(seq, e.did(), e.type(), frame, now));
           groupDigests.put(entry.digest(), seq);
           if (e.rev().isPresent()) {
             groupHeads.put(e.did(), new Head(seq, e.rev().get(), Optional.of(entry.digest())));
@@ -1081,6 +1092,7 @@ public final class SqliteEventStore implements EventStore {
       unwrittenHeads.putAll(groupHeads);
     }
     cursors.putAll(groupCursors);
+    recent.added(committed);
     long before = lastSeq;
     lastSeq = seq;
     if (wasEmpty && seq > before) {
@@ -1223,6 +1235,11 @@ public final class SqliteEventStore implements EventStore {
 
   @Override
   public List<LoggedEvent> readAfter(long afterSeq, int max) {
+    List<LoggedEvent> held = recent.after(afterSeq, max, lastSeq);
+    if (held != null) {
+      readsFromMemory.incrementAndGet();
+      return held;
+    }
     synchronized (readLock) {
       try (PreparedStatement p = reader.prepareStatement(
           "SELECT seq, did, type, frame, received_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?")) {
@@ -1333,6 +1350,7 @@ public final class SqliteEventStore implements EventStore {
       long min = queryLong(writer, "SELECT MIN(seq) FROM events", -1);
       writer.commit();
       oldestSeq = min < 0 ? lastSeq + 1 : min;
+      recent.prunedThrough(oldestSeq - 1);
     }
     return removed;
   }
@@ -1347,6 +1365,11 @@ public final class SqliteEventStore implements EventStore {
   /** For tests: whether the calling thread holds the write lock (is writing for the store). */
   boolean writing() {
     return writeLock.isHeldByCurrentThread();
+  }
+
+  /** For tests: reads answered from the newest events in memory, without a query. */
+  long readsFromMemory() {
+    return readsFromMemory.get();
   }
 
   /** Group commits so far. */

@@ -236,6 +236,64 @@ class SqliteEventStoreTest extends EventLogContract {
     }
   }
 
+  /**
+   * Reads right behind the end are answered from the newest events in memory; whatever they
+   * return, through concurrent group commits, retries and pruning, is what the file returns once
+   * the store is reopened (when every read is a query).
+   */
+  @Test
+  void readsAnsweredFromMemoryAreWhatTheFileHolds() throws Exception {
+    Path d = dir.resolve("recent");
+    EventLog log = open(d);
+    SqliteEventStore store = (SqliteEventStore) log.store();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int thread = t;
+      Thread th = new Thread(() -> {
+        for (int i = 0; i < 300; i++) {
+          List<LogEvent> batch = List.of(identity("did:plc:r" + thread, i), identity("did:plc:s" + thread, i));
+          log.append(batch);
+          if (i % 7 == 0) {
+            log.append(batch); // a retry: answered with the stored seqs, nothing new to hold
+          }
+        }
+      });
+      threads.add(th);
+      th.start();
+    }
+    List<List<LoggedEvent>> seen = new ArrayList<>();
+    while (threads.stream().anyMatch(Thread::isAlive) && seen.size() < 50_000) {
+      long last = log.lastSeq();
+      seen.add(log.readAfter(Math.max(0, last - 3), 10)); // what the fan-out does after each commit
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    log.prune(Retention.ofEvents(4_000));
+    long last = log.lastSeq();
+    List<List<LoggedEvent>> behindTheEnd = new ArrayList<>();
+    for (long after = last - 1_100; after <= last; after++) {
+      behindTheEnd.add(log.readAfter(after, 40));
+    }
+    assertTrue(store.readsFromMemory() > 0, "no read was answered from memory");
+    log.close();
+    EventLog again = open(d);
+    try {
+      assertEquals(4_800, again.lastSeq());
+      for (List<LoggedEvent> read : seen) {
+        if (!read.isEmpty() && read.get(0).seq() >= again.oldestSeq()) {
+          assertEquals(again.readAfter(read.get(0).seq() - 1, read.size()), read);
+        }
+      }
+      int i = 0;
+      for (long after = last - 1_100; after <= last; after++) {
+        assertEquals(again.readAfter(after, 40), behindTheEnd.get(i++), "after " + after);
+      }
+    } finally {
+      again.close();
+    }
+  }
+
   @Test
   void countsWhatItStores() {
     EventLog log = log(1);
