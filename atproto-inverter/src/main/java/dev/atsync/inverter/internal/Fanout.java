@@ -8,6 +8,9 @@ import dev.atsync.inverter.log.EventLogException;
 import dev.atsync.inverter.log.LoggedEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,6 +75,8 @@ public final class Fanout implements AutoCloseable {
   private final LongAdder dropped;
   private final LongAdder backfillDeliveries;
   private final List<IntConsumer> countListeners = new CopyOnWriteArrayList<>();
+  /** This pass's live subscribers with events to send, by network thread (fan-out thread only). */
+  private final Map<EventExecutor, List<Session>> due = new IdentityHashMap<>();
   private final Metrics metrics;
   private final DeliveryClock deliveryClock;
   /** The live tail's last read failure, logged once per change. */
@@ -195,6 +200,7 @@ public final class Fanout implements AutoCloseable {
             serveLive(s);
           }
         }
+        handOverLive();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -278,21 +284,38 @@ public final class Fanout implements AutoCloseable {
   }
 
   /**
-   * Hands a live subscriber with events to send to its network thread (once: a pass finds it
-   * already scheduled otherwise). On the fan-out thread.
+   * Marks a live subscriber with events to send for its network thread (once: a pass finds it
+   * already scheduled otherwise). On the fan-out thread; {@link #handOverLive} hands them over.
    */
   private void serveLive(Session s) {
     if (s.position >= tailSeq) {
       return;
     }
     if (s.liveScheduled.compareAndSet(false, true)) {
+      due.computeIfAbsent(s.channel.eventLoop(), loop -> new ArrayList<>()).add(s);
+    }
+  }
+
+  /**
+   * Hands each network thread the subscribers of this pass it serves, as one task: one wake-up
+   * and one queued task per thread per pass, not one per subscriber. On the fan-out thread.
+   */
+  private void handOverLive() {
+    for (Map.Entry<EventExecutor, List<Session>> e : due.entrySet()) {
+      List<Session> theirs = List.copyOf(e.getValue());
+      e.getValue().clear();
+      if (theirs.isEmpty()) {
+        continue;
+      }
       try {
-        s.channel.eventLoop().execute(() -> {
-          s.liveScheduled.set(false);
-          writeLive(s);
+        e.getKey().execute(() -> {
+          for (Session s : theirs) {
+            s.liveScheduled.set(false);
+            writeLive(s);
+          }
         });
-      } catch (RejectedExecutionException e) {
-        s.liveScheduled.set(false); // its network thread is shutting down
+      } catch (RejectedExecutionException gone) {
+        theirs.forEach(s -> s.liveScheduled.set(false)); // the network thread is shutting down
       }
     }
   }
