@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Live.</b> One thread tails the log into {@link RecentFrames} (re-sequencing and
  *       encoding each event once) and then hands every subscriber within that in-memory window
- *       and behind the tail to its own network thread, which queues the events after its position
+ *       and behind the tail to its own network thread (one task per thread per pass, serving all
+ *       of that thread's subscribers in turn), which queues the events after its position
  *       while its socket is under budget and flushes once: several frames per socket write, the
  *       same buffer for every subscriber, the sockets written on every core, and no log read on
  *       this path beyond the tail.
