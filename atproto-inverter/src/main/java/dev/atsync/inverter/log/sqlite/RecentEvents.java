@@ -2,6 +2,7 @@ package dev.atsync.inverter.log.sqlite;
 
 import dev.atsync.inverter.log.LoggedEvent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -32,7 +33,7 @@ final class RecentEvents {
 
   /** Forgets every event: the store's events now end at {@code lastSeq}. */
   synchronized void reset(long lastSeq) {
-    java.util.Arrays.fill(ring, null);
+    Arrays.fill(ring, null);
     first = lastSeq + 1;
     last = lastSeq;
     bytes = 0;
@@ -40,14 +41,8 @@ final class RecentEvents {
 
   /** Events just committed, in seq order; a group that does not follow on starts a new run. */
   synchronized void added(List<LoggedEvent> events) {
-    if (events.isEmpty()) {
-      return;
-    }
-    if (events.get(0).seq() != last + 1) {
-      reset(events.get(0).seq() - 1);
-    }
     for (LoggedEvent e : events) {
-      if (e.seq() != last + 1) { // a group's seqs are consecutive; never keep a run with a gap
+      if (e.seq() != last + 1) { // never keep a run with a gap
         reset(e.seq() - 1);
       }
       if (last - first + 1 == ring.length) {
