@@ -52,7 +52,8 @@ import java.util.function.ToLongFunction;
  *       and four such posters at once (each its own 100 accounts), as a fleet of PDSes posts.
  * </ul>
  *
- * <p>Each measurement runs 4 s on a stream of its own, and prints beside its rate the CPU time
+ * <p>Each measurement runs 4 s on a stream of its own (after one unmeasured run of the 64-in-flight
+ * ceiling, or of the four posters of batches, so the JIT has compiled the path), and prints beside its rate the CPU time
  * per message of this JVM and of the nats-server processes (on a machine with few cores, CPU is
  * what limits the rate) and this JVM's context switches per message (voluntary + involuntary,
  * from {@code /proc}; of the threads alive at its end and of the posters). Needs
@@ -93,12 +94,14 @@ public final class JetStreamIngestLoad {
       try (JetStreamNatsCluster servers = JetStreamNatsCluster.launch(replicas)) {
         String r = "R" + replicas;
         if (ceilings) {
+          warmUp(() -> ceilingAsync(servers, r, 64));
           ceilingSync(servers, r);
           for (int inFlight : new int[] {16, 64, 256, 400}) {
             ceilingAsync(servers, r, inFlight);
           }
         }
         if (logs) {
+          warmUp(() -> batches(servers, r, 4));
           for (int posters : new int[] {1, 16, 64}) {
             log(servers, r, posters);
           }
@@ -118,6 +121,25 @@ public final class JetStreamIngestLoad {
       return v;
     } catch (IOException | InterruptedException e) {
       return "nats-server version unknown";
+    }
+  }
+
+  /** Something to run once before measuring. */
+  interface Run {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code r} once with its output dropped, so the JIT compiles the path before the
+   * measurements: otherwise the first measurement's CPU time is mostly the compiler's.
+   */
+  static void warmUp(Run r) throws Exception {
+    java.io.PrintStream out = System.out;
+    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    try {
+      r.run();
+    } finally {
+      System.setOut(out);
     }
   }
 
