@@ -55,8 +55,10 @@ import java.util.function.ToLongFunction;
  * <p>Each measurement runs 4 s on a stream of its own (after one unmeasured run of the 64-in-flight
  * ceiling, or of the four posters of batches, so the JIT has compiled the path), and prints beside its rate the CPU time
  * per message of this JVM and of the nats-server processes (on a machine with few cores, CPU is
- * what limits the rate) and this JVM's context switches per message (voluntary + involuntary,
- * from {@code /proc}; of the threads alive at its end and of the posters). Needs
+ * what limits the rate), this JVM's context switches per message (voluntary + involuntary,
+ * from {@code /proc}; of the threads alive at its end and of the posters), its read and write
+ * system calls per message ({@code /proc/self/io}: socket reads and writes) and the time the
+ * garbage collectors paused it. Needs
  * {@code nats-server} on PATH. Arguments (optional): {@code r1} and/or {@code r3} to run one of
  * the two, then {@code ceiling} or {@code log} to run only the raw ceiling or only the log rows.
  *
@@ -147,6 +149,8 @@ public final class JetStreamIngestLoad {
   static final class Cost {
     private final long jvmCpu = jvmCpuNanos();
     private final long serverCpu = serverCpuNanos();
+    private final long gcMillis = gcMillis();
+    private final long[] syscalls = syscalls();
     private final Map<Long, Long> switches = threadSwitches();
     /** The final counts of poster threads (started after this), by thread id, which end before the measurement does. */
     private final Map<Long, Long> posters = new java.util.concurrent.ConcurrentHashMap<>();
@@ -171,8 +175,34 @@ public final class JetStreamIngestLoad {
         cs += t.getValue() - switches.getOrDefault(t.getKey(), 0L);
       }
       double n = Math.max(1, messages);
-      return String.format("(per msg: jvm %4.0f us cpu, servers %4.0f us cpu, %4.2f ctx switches)",
-          (jvmCpuNanos() - jvmCpu) / 1e3 / n, (serverCpuNanos() - serverCpu) / 1e3 / n, cs / n);
+      long[] sys = syscalls();
+      return String.format("(per msg: jvm %4.0f us cpu, servers %4.0f us cpu, %4.2f ctx switches, %4.2f read + %4.2f"
+          + " write calls; gc pauses %4d ms)", (jvmCpuNanos() - jvmCpu) / 1e3 / n,
+          (serverCpuNanos() - serverCpu) / 1e3 / n, cs / n, (sys[0] - syscalls[0]) / n, (sys[1] - syscalls[1]) / n,
+          gcMillis() - gcMillis);
+    }
+
+    /** This JVM's read and write system calls so far ({@code /proc/self/io}; zeros elsewhere). */
+    private static long[] syscalls() {
+      long[] rw = new long[2];
+      try (Stream<String> lines = Files.lines(Path.of("/proc/self/io"))) {
+        lines.forEach(l -> {
+          if (l.startsWith("syscr:")) {
+            rw[0] = Long.parseLong(l.substring(6).trim());
+          } else if (l.startsWith("syscw:")) {
+            rw[1] = Long.parseLong(l.substring(6).trim());
+          }
+        });
+      } catch (IOException | RuntimeException noProc) {
+        // not Linux: no counts
+      }
+      return rw;
+    }
+
+    /** Wall time the collectors reported, all collectors together. */
+    private static long gcMillis() {
+      return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime()))
+          .sum();
     }
 
     private static long jvmCpuNanos() {
