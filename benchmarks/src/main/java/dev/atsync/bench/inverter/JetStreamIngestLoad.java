@@ -52,8 +52,9 @@ import java.util.function.ToLongFunction;
  *       and four such posters at once (each its own 100 accounts), as a fleet of PDSes posts.
  * </ul>
  *
- * <p>Each measurement runs 4 s on a stream of its own (after one unmeasured run of the 64-in-flight
- * ceiling, or of the four posters of batches, so the JIT has compiled the path), and prints beside its rate the CPU time
+ * <p>Each measurement runs 4 s on a stream of its own (after unmeasured runs of the ceiling, or of
+ * the log, so the JIT has compiled the paths: on two cores the compiler otherwise takes much of
+ * the first rows' CPU), and prints beside its rate the CPU time
  * per message of this JVM and of the nats-server processes (on a machine with few cores, CPU is
  * what limits the rate), this JVM's context switches per message (voluntary + involuntary,
  * from {@code /proc}; of the threads alive at its end and of the posters), its read and write
@@ -96,14 +97,21 @@ public final class JetStreamIngestLoad {
       try (JetStreamNatsCluster servers = JetStreamNatsCluster.launch(replicas)) {
         String r = "R" + replicas;
         if (ceilings) {
-          warmUp(() -> ceilingAsync(servers, r, 64));
+          warmUp(() -> {
+            ceilingSync(servers, r);
+            ceilingAsync(servers, r, 64);
+          });
           ceilingSync(servers, r);
           for (int inFlight : new int[] {16, 64, 256, 400}) {
             ceilingAsync(servers, r, inFlight);
           }
         }
         if (logs) {
-          warmUp(() -> batches(servers, r, 4));
+          warmUp(() -> {
+            log(servers, r, 1);
+            log(servers, r, 16);
+            batches(servers, r, 4);
+          });
           for (int posters : new int[] {1, 16, 64}) {
             log(servers, r, posters);
           }
