@@ -45,7 +45,9 @@ import java.util.function.ToLongFunction;
  *   <li>ceiling: raw jnats publishes of 1 KB messages, each with a distinct {@code Nats-Msg-Id}
  *       (as the store sends), spread over 64 subjects: {@code publish} from one thread (one round
  *       trip each) and {@code publishAsync} with 16, 64, 256 and 400 in flight (16 posters of single
- *       events can have at most 16 in flight, four posters of batches of 100 at most 400);
+ *       events can have at most 16 in flight, four posters of batches of 100 at most 400), all with
+ *       jnats' default flush after every request, and 400 in flight without it, as the store
+ *       connects;
  *   <li>the log ({@code EventLog} over {@code JetStreamEventStore}): 1, 16 and 64 concurrent
  *       posters of single 1 KB {@code #commit} frames (each poster its own account, each waiting
  *       for its own acknowledged answer), one poster of batches of 100 commits to 100 accounts,
@@ -99,12 +101,13 @@ public final class JetStreamIngestLoad {
         if (ceilings) {
           warmUp(() -> {
             ceilingSync(servers, r);
-            ceilingAsync(servers, r, 64);
+            ceilingAsync(servers, r, 64, true);
           });
           ceilingSync(servers, r);
           for (int inFlight : new int[] {16, 64, 256, 400}) {
-            ceilingAsync(servers, r, inFlight);
+            ceilingAsync(servers, r, inFlight, true);
           }
+          ceilingAsync(servers, r, 400, false);
         }
         if (logs) {
           warmUp(() -> {
@@ -283,8 +286,17 @@ public final class JetStreamIngestLoad {
   }
 
   static Connection connect(JetStreamNatsCluster servers) throws Exception {
-    return Nats.connect(new io.nats.client.Options.Builder().servers(servers.urls().toArray(new String[0]))
-        .connectionTimeout(Duration.ofSeconds(5)).build());
+    return connect(servers, true);
+  }
+
+  /** A raw connection; {@code flushEachRequest} false is how {@code JetStreamEventStore} connects. */
+  static Connection connect(JetStreamNatsCluster servers, boolean flushEachRequest) throws Exception {
+    io.nats.client.Options.Builder b = new io.nats.client.Options.Builder()
+        .servers(servers.urls().toArray(new String[0])).connectionTimeout(Duration.ofSeconds(5));
+    if (!flushEachRequest) {
+      b.dontForceFlushOnRequest();
+    }
+    return Nats.connect(b.build());
   }
 
   static void ceilingSync(JetStreamNatsCluster servers, String r) throws Exception {
@@ -304,8 +316,10 @@ public final class JetStreamIngestLoad {
     }
   }
 
-  static void ceilingAsync(JetStreamNatsCluster servers, String r, int inFlight) throws Exception {
-    try (Connection c = connect(servers)) {
+  /** {@code inFlight} pipelined publishes; {@code flushEachRequest}: jnats' default, else the store's setting. */
+  static void ceilingAsync(JetStreamNatsCluster servers, String r, int inFlight, boolean flushEachRequest)
+      throws Exception {
+    try (Connection c = connect(servers, flushEachRequest)) {
       String prefix = rawStream(c, servers);
       JetStream js = c.jetStream();
       Semaphore window = new Semaphore(inFlight);
@@ -332,8 +346,8 @@ public final class JetStreamIngestLoad {
       if (failed.get() != null) {
         throw new IOException("a pipelined publish failed", failed.get());
       }
-      System.out.printf("%s ceiling: jnats publishAsync, %3d in flight, 1 KB:     %,8.0f msgs/s %s%n", r, inFlight,
-          acked.sum() / secs, cost.per(acked.sum()));
+      System.out.printf("%s ceiling: jnats publishAsync, %3d in flight, 1 KB%s %,8.0f msgs/s %s%n", r, inFlight,
+          flushEachRequest ? ":    " : ", no flush per request:", acked.sum() / secs, cost.per(acked.sum()));
     }
   }
 
