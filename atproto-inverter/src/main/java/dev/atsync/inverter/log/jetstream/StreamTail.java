@@ -4,7 +4,6 @@ import dev.atsync.inverter.log.EventStore.Head;
 import dev.atsync.inverter.log.FrameDigest;
 import dev.atsync.inverter.log.LoggedEvent;
 import dev.atsync.syntax.Did;
-import dev.atsync.syntax.InvalidSyntaxException;
 import dev.atsync.syntax.Tid;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
@@ -215,25 +214,25 @@ final class StreamTail implements AutoCloseable {
         return; // a re-subscribed tail overlapping the old one
       }
       Headers h = msg.getHeaders();
-      Did did = h == null ? null : did(h.getFirst(MessageHeaders.DID));
+      String did = h == null ? null : h.getFirst(MessageHeaders.DID);
       String type = h == null ? null : h.getFirst(MessageHeaders.TYPE);
-      if (did == null || type == null) {
+      if (did == null || type == null || !Did.isValid(did)) {
         LOG.warn("stream {} seq {} has no atsync headers; ignored", settings.streamName(), seq);
         tailSeq.accumulateAndGet(seq, Math::max); // seen: the watchdog must not think the tail stalled
         advanceLast(seq);
         return;
       }
       ZonedDateTime t = msg.metaData().timestamp();
-      recent.put(seq, new LoggedEvent(seq, did, type, msg.getData(),
+      recent.put(seq, new LoggedEvent(seq, Did.parse(did), type, msg.getData(),
           t == null ? System.currentTimeMillis() : t.toInstant().toEpochMilli()));
       String id = h.getFirst(MessageHeaders.MSG_ID);
       if (id != null) {
         byDigest.put(id, seq);
         digestBySeq.put(seq, id);
       }
-      Tid rev = tid(h.getFirst(MessageHeaders.REV));
-      if (rev != null) {
-        heads.stored(did, new Head(seq, rev, digest(id)));
+      String rev = h.getFirst(MessageHeaders.REV);
+      if (rev != null && Tid.isValid(rev)) {
+        heads.stored(Did.parse(did), new Head(seq, Tid.parse(rev), digest(id)));
       }
       while (recent.size() > settings.recentWindow()) {
         recent.pollFirstEntry();
@@ -251,24 +250,6 @@ final class StreamTail implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.warn("tailing stream {} failed on a message", settings.streamName(), e);
-    }
-  }
-
-  /** The header's DID, or null when missing or invalid; parsed once (every event passes here). */
-  private static Did did(String header) {
-    try {
-      return header == null ? null : Did.parse(header);
-    } catch (InvalidSyntaxException notOurs) {
-      return null;
-    }
-  }
-
-  /** The header's rev, or null when missing or invalid. */
-  private static Tid tid(String header) {
-    try {
-      return header == null ? null : Tid.parse(header);
-    } catch (InvalidSyntaxException notOurs) {
-      return null;
     }
   }
 
