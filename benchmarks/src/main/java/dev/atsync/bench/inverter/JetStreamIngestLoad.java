@@ -18,16 +18,23 @@ import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 
 /**
  * Durable ingest into the JetStream log beside the ceiling of the same nats-server, measured the
@@ -37,18 +44,28 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>ceiling: raw jnats publishes of 1 KB messages, each with a distinct {@code Nats-Msg-Id}
  *       (as the store sends), spread over 64 subjects: {@code publish} from one thread (one round
- *       trip each) and {@code publishAsync} with 16, 64 and 256 in flight (16 posters of single events
- *       can have at most 16 in flight);
+ *       trip each) and {@code publishAsync} with 16, 64, 256 and 400 in flight (16 posters of single
+ *       events can have at most 16 in flight, four posters of batches of 100 at most 400), all with
+ *       jnats' default flush after every request, and 400 in flight without it, as the store
+ *       connects;
  *   <li>the log ({@code EventLog} over {@code JetStreamEventStore}): 1, 16 and 64 concurrent
  *       posters of single 1 KB {@code #commit} frames (each poster its own account, each waiting
- *       for its own acknowledged answer), and one poster of batches of 100 commits to 100
- *       accounts.
+ *       for its own acknowledged answer), one poster of batches of 100 commits to 100 accounts,
+ *       and four such posters at once (each its own 100 accounts), as a fleet of PDSes posts.
  * </ul>
  *
- * <p>Each measurement runs 4 s on a stream of its own. Needs {@code nats-server} on PATH.
- * Arguments (optional): {@code r1} or {@code r3} to run one of the two.
+ * <p>Each measurement runs 4 s on a stream of its own (after unmeasured runs of the ceiling, or of
+ * the log, so the JIT has compiled the paths: on two cores the compiler otherwise takes much of
+ * the first rows' CPU), and prints beside its rate the CPU time
+ * per message of this JVM and of the nats-server processes (on a machine with few cores, CPU is
+ * what limits the rate), this JVM's context switches per message (voluntary + involuntary,
+ * from {@code /proc}; of the threads alive at its end and of the posters), its read and write
+ * system calls per message ({@code /proc/self/io}: socket reads and writes) and the time the
+ * garbage collectors paused it. Needs
+ * {@code nats-server} on PATH. Arguments (optional): {@code r1} and/or {@code r3} to run one of
+ * the two, then {@code ceiling} or {@code log} to run only the raw ceiling or only the log rows.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.JetStreamIngestLoad</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.JetStreamIngestLoad [r1] [r3] [ceiling|log]</pre>
  */
 public final class JetStreamIngestLoad {
   private static final long RUN_NANOS = TimeUnit.SECONDS.toNanos(4);
@@ -59,7 +76,20 @@ public final class JetStreamIngestLoad {
   public static void main(String[] args) throws Exception {
     System.out.println("java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
         + " cpus, " + natsVersion());
-    List<String> which = args.length == 0 ? List.of("r1", "r3") : List.of(args);
+    List<String> which = new ArrayList<>();
+    boolean ceilings = true;
+    boolean logs = true;
+    for (String a : args) {
+      switch (a) {
+        case "r1", "r3" -> which.add(a);
+        case "ceiling" -> logs = false;
+        case "log" -> ceilings = false;
+        default -> throw new IllegalArgumentException("r1, r3, ceiling or log, not " + a);
+      }
+    }
+    if (which.isEmpty()) {
+      which = List.of("r1", "r3");
+    }
     for (String w : which) {
       int replicas = switch (w) {
         case "r1" -> 1;
@@ -68,14 +98,29 @@ public final class JetStreamIngestLoad {
       };
       try (JetStreamNatsCluster servers = JetStreamNatsCluster.launch(replicas)) {
         String r = "R" + replicas;
-        ceilingSync(servers, r);
-        for (int inFlight : new int[] {16, 64, 256}) {
-          ceilingAsync(servers, r, inFlight);
+        if (ceilings) {
+          warmUp(() -> {
+            ceilingSync(servers, r);
+            ceilingAsync(servers, r, 64, true);
+          });
+          ceilingSync(servers, r);
+          for (int inFlight : new int[] {16, 64, 256, 400}) {
+            ceilingAsync(servers, r, inFlight, true);
+          }
+          ceilingAsync(servers, r, 400, false);
         }
-        for (int posters : new int[] {1, 16, 64}) {
-          log(servers, r, posters);
+        if (logs) {
+          warmUp(() -> {
+            log(servers, r, 1);
+            log(servers, r, 16);
+            batches(servers, r, 4);
+          });
+          for (int posters : new int[] {1, 16, 64}) {
+            log(servers, r, posters);
+          }
+          batches(servers, r, 1);
+          batches(servers, r, 4);
         }
-        batches(servers, r);
       }
     }
     System.exit(0);
@@ -89,6 +134,116 @@ public final class JetStreamIngestLoad {
       return v;
     } catch (IOException | InterruptedException e) {
       return "nats-server version unknown";
+    }
+  }
+
+  /** Something to run once before measuring. */
+  interface Run {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code r} once with its output dropped, so the JIT compiles the path before the
+   * measurements: otherwise the first measurement's CPU time is mostly the compiler's.
+   */
+  static void warmUp(Run r) throws Exception {
+    java.io.PrintStream out = System.out;
+    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    try {
+      r.run();
+    } finally {
+      System.setOut(out);
+    }
+  }
+
+  /** CPU time and context switches at the start of a measurement, to print per message at its end. */
+  static final class Cost {
+    private final long jvmCpu = jvmCpuNanos();
+    private final long serverCpu = serverCpuNanos();
+    private final long gcMillis = gcMillis();
+    private final long[] syscalls = syscalls();
+    private final Map<Long, Long> switches = threadSwitches();
+    /** The final counts of poster threads (started after this), by thread id, which end before the measurement does. */
+    private final Map<Long, Long> posters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Called by a poster thread as its last act. */
+    void posterEnds() {
+      Path self = Path.of("/proc/thread-self/status");
+      try (Stream<String> lines = Files.lines(self)) {
+        lines.filter(l -> l.startsWith("Pid:")).findFirst()
+            .ifPresent(l -> posters.put(Long.parseLong(l.substring(4).trim()), switchesOf(self)));
+      } catch (IOException | RuntimeException noProc) {
+        // not Linux: no counts
+      }
+    }
+
+    /** "jvm X us, servers Y us, Z cs" per message since this was made. */
+    String per(long messages) {
+      Map<Long, Long> now = threadSwitches();
+      now.putAll(posters); // a poster's own final count, whether or not its thread is still listed
+      long cs = 0;
+      for (Map.Entry<Long, Long> t : now.entrySet()) {
+        cs += t.getValue() - switches.getOrDefault(t.getKey(), 0L);
+      }
+      double n = Math.max(1, messages);
+      long[] sys = syscalls();
+      return String.format("(per msg: jvm %4.0f us cpu, servers %4.0f us cpu, %4.2f ctx switches, %4.2f read + %4.2f"
+          + " write calls; gc pauses %4d ms)", (jvmCpuNanos() - jvmCpu) / 1e3 / n,
+          (serverCpuNanos() - serverCpu) / 1e3 / n, cs / n, (sys[0] - syscalls[0]) / n, (sys[1] - syscalls[1]) / n,
+          gcMillis() - gcMillis);
+    }
+
+    /** This JVM's read and write system calls so far ({@code /proc/self/io}; zeros elsewhere). */
+    private static long[] syscalls() {
+      long[] rw = new long[2];
+      try (Stream<String> lines = Files.lines(Path.of("/proc/self/io"))) {
+        lines.forEach(l -> {
+          if (l.startsWith("syscr:")) {
+            rw[0] = Long.parseLong(l.substring(6).trim());
+          } else if (l.startsWith("syscw:")) {
+            rw[1] = Long.parseLong(l.substring(6).trim());
+          }
+        });
+      } catch (IOException | RuntimeException noProc) {
+        // not Linux: no counts
+      }
+      return rw;
+    }
+
+    /** Wall time the collectors reported, all collectors together. */
+    private static long gcMillis() {
+      return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime()))
+          .sum();
+    }
+
+    private static long jvmCpuNanos() {
+      return ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class).getProcessCpuTime();
+    }
+
+    private static long serverCpuNanos() {
+      return ProcessHandle.current().descendants()
+          .filter(p -> p.info().command().map(c -> c.endsWith("nats-server")).orElse(false))
+          .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
+    }
+
+    /** Voluntary plus involuntary context switches of every live thread of this JVM, by thread id. */
+    private static Map<Long, Long> threadSwitches() {
+      Map<Long, Long> out = new HashMap<>();
+      try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+        tasks.forEach(t -> out.put(Long.parseLong(t.getFileName().toString()), switchesOf(t.resolve("status"))));
+      } catch (IOException | RuntimeException noProc) {
+        // not Linux: no counts
+      }
+      return out;
+    }
+
+    private static long switchesOf(Path status) {
+      try (Stream<String> lines = Files.lines(status)) {
+        ToLongFunction<String> count = l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim());
+        return lines.filter(l -> l.contains("ctxt_switches:")).mapToLong(count).sum();
+      } catch (IOException | RuntimeException gone) {
+        return 0; // the thread ended meanwhile
+      }
     }
   }
 
@@ -131,8 +286,17 @@ public final class JetStreamIngestLoad {
   }
 
   static Connection connect(JetStreamNatsCluster servers) throws Exception {
-    return Nats.connect(new io.nats.client.Options.Builder().servers(servers.urls().toArray(new String[0]))
-        .connectionTimeout(Duration.ofSeconds(5)).build());
+    return connect(servers, true);
+  }
+
+  /** A raw connection; {@code flushEachRequest} false is how {@code JetStreamEventStore} connects. */
+  static Connection connect(JetStreamNatsCluster servers, boolean flushEachRequest) throws Exception {
+    io.nats.client.Options.Builder b = new io.nats.client.Options.Builder()
+        .servers(servers.urls().toArray(new String[0])).connectionTimeout(Duration.ofSeconds(5));
+    if (!flushEachRequest) {
+      b.dontForceFlushOnRequest();
+    }
+    return Nats.connect(b.build());
   }
 
   static void ceilingSync(JetStreamNatsCluster servers, String r) throws Exception {
@@ -140,24 +304,29 @@ public final class JetStreamIngestLoad {
       String prefix = rawStream(c, servers);
       JetStream js = c.jetStream();
       long n = 0;
+      Cost cost = new Cost();
       long start = System.nanoTime();
       while (System.nanoTime() - start < RUN_NANOS) {
         js.publish(rawMessage(prefix, n), rawOptions(n));
         n++;
       }
       double secs = (System.nanoTime() - start) / 1e9;
-      System.out.printf("%s ceiling: jnats publish, 1 thread, 1 KB:                 %,8.0f msgs/s%n", r, n / secs);
+      System.out.printf("%s ceiling: jnats publish, 1 thread, 1 KB:                 %,8.0f msgs/s %s%n", r, n / secs,
+          cost.per(n));
     }
   }
 
-  static void ceilingAsync(JetStreamNatsCluster servers, String r, int inFlight) throws Exception {
-    try (Connection c = connect(servers)) {
+  /** {@code inFlight} pipelined publishes; {@code flushEachRequest}: jnats' default, else the store's setting. */
+  static void ceilingAsync(JetStreamNatsCluster servers, String r, int inFlight, boolean flushEachRequest)
+      throws Exception {
+    try (Connection c = connect(servers, flushEachRequest)) {
       String prefix = rawStream(c, servers);
       JetStream js = c.jetStream();
       Semaphore window = new Semaphore(inFlight);
       LongAdder acked = new LongAdder();
       AtomicReference<Throwable> failed = new AtomicReference<>();
       long n = 0;
+      Cost cost = new Cost();
       long start = System.nanoTime();
       while (System.nanoTime() - start < RUN_NANOS && failed.get() == null) {
         window.acquire();
@@ -177,8 +346,8 @@ public final class JetStreamIngestLoad {
       if (failed.get() != null) {
         throw new IOException("a pipelined publish failed", failed.get());
       }
-      System.out.printf("%s ceiling: jnats publishAsync, %3d in flight, 1 KB:     %,8.0f msgs/s%n", r, inFlight,
-          acked.sum() / secs);
+      System.out.printf("%s ceiling: jnats publishAsync, %3d in flight, 1 KB%s %,8.0f msgs/s %s%n", r, inFlight,
+          flushEachRequest ? ":    " : ", no flush per request:", acked.sum() / secs, cost.per(acked.sum()));
     }
   }
 
@@ -190,6 +359,7 @@ public final class JetStreamIngestLoad {
     try (EventLog log = open(servers)) {
       LongAdder done = new LongAdder();
       AtomicReference<Throwable> failed = new AtomicReference<>();
+      Cost cost = new Cost();
       long start = System.nanoTime();
       long end = start + RUN_NANOS;
       List<Thread> ts = new ArrayList<>();
@@ -205,6 +375,7 @@ public final class JetStreamIngestLoad {
           } catch (RuntimeException e) {
             failed.compareAndSet(null, e);
           }
+          cost.posterEnds();
         });
         ts.add(th);
         th.start();
@@ -216,26 +387,50 @@ public final class JetStreamIngestLoad {
       if (failed.get() != null) {
         throw new IOException("an append failed", failed.get());
       }
-      System.out.printf("%s log: %2d posters, single 1 KB frames:                  %,8.0f events/s%n", r, posters,
-          done.sum() / secs);
+      System.out.printf("%s log: %2d posters, single 1 KB frames:                  %,8.0f events/s %s%n", r, posters,
+          done.sum() / secs, cost.per(done.sum()));
     }
   }
 
-  static void batches(JetStreamNatsCluster servers, String r) {
+  /** {@code posters} threads appending batches of 100 commits, each thread to its own 100 accounts. */
+  static void batches(JetStreamNatsCluster servers, String r, int posters) throws Exception {
     try (EventLog log = open(servers)) {
-      long n = 0;
+      LongAdder done = new LongAdder();
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      Cost cost = new Cost();
       long start = System.nanoTime();
-      while (System.nanoTime() - start < RUN_NANOS) {
-        List<LogEvent> batch = new ArrayList<>(100);
-        for (int i = 0; i < 100; i++) {
-          String did = InverterLoad.did(1000 + i);
-          batch.add(InverterLoad.commit(did, InverterLoad.frame(did, 900)));
-        }
-        log.append(batch);
-        n += 100;
+      long end = start + RUN_NANOS;
+      List<Thread> ts = new ArrayList<>();
+      for (int t = 0; t < posters; t++) {
+        int firstAccount = 1000 + 100 * t;
+        Thread th = new Thread(() -> {
+          try {
+            while (System.nanoTime() < end) {
+              List<LogEvent> batch = new ArrayList<>(100);
+              for (int i = 0; i < 100; i++) {
+                String did = InverterLoad.did(firstAccount + i);
+                batch.add(InverterLoad.commit(did, InverterLoad.frame(did, 900)));
+              }
+              log.append(batch);
+              done.add(100);
+            }
+          } catch (RuntimeException e) {
+            failed.compareAndSet(null, e);
+          }
+          cost.posterEnds();
+        });
+        ts.add(th);
+        th.start();
+      }
+      for (Thread th : ts) {
+        th.join();
       }
       double secs = (System.nanoTime() - start) / 1e9;
-      System.out.printf("%s log: 1 poster, batches of 100 (100 accounts):           %,8.0f events/s%n", r, n / secs);
+      if (failed.get() != null) {
+        throw new IOException("an append failed", failed.get());
+      }
+      System.out.printf("%s log: %d poster%s, batches of 100 (%3d accounts):        %,8.0f events/s %s%n", r, posters,
+          posters == 1 ? " " : "s", 100 * posters, done.sum() / secs, cost.per(done.sum()));
     }
   }
 }

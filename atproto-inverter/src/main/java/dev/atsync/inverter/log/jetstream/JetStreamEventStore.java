@@ -165,6 +165,9 @@ public final class JetStreamEventStore implements EventStore {
         .maxReconnects(-1)
         .reconnectWait(Duration.ofMillis(250))
         .connectionName("atsync-inverter")
+        // jnats' default flushes after every request, which also ends the writer's batch: each
+        // publish became a socket write of its own (and a read of its own on the server)
+        .dontForceFlushOnRequest()
         // jnats' default listener logs every failed reconnect attempt; the tail logs each change once
         .errorListener(new io.nats.client.ErrorListener() {
           @Override

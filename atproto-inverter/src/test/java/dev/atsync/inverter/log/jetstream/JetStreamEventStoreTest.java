@@ -14,8 +14,11 @@ import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.LoggedEvent;
 import dev.atsync.inverter.log.StaleRevException;
 import io.nats.client.Connection;
+import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -152,6 +155,35 @@ class JetStreamEventStoreTest extends EventLogContract {
       Thread.sleep(10);
     }
     assertEquals(5, bStore.tailedSeq(), "and keeps tailing");
+  }
+
+  @Test
+  void theTailSkipsMessagesWithoutAValidDidAndTakesOnlyValidRevsAsHeads() throws Exception {
+    JetStreamSettings s = settings(1);
+    JetStreamEventStore store = JetStreamEventStore.connect(s);
+    EventLog log = EventLog.over(store);
+    opened.add(log);
+    String r = rev();
+    log.append(List.of(commit("did:plc:t", r))); // seq 1, the account's head
+    try (Connection raw = Nats.connect(nats.url(0))) {
+      JetStream js = raw.jetStream();
+      // seq 2: no headers at all; seq 3: a DID header that is no DID
+      js.publish(NatsMessage.builder().subject(s.subjectPrefix() + ".x.o").data(new byte[] {2}).build());
+      Headers notADid = new Headers().put(MessageHeaders.DID, "not-a-did").put(MessageHeaders.TYPE, "#identity");
+      js.publish(NatsMessage.builder().subject(s.subjectPrefix() + ".y.o").headers(notADid).data(new byte[] {3}).build());
+      // seq 4: an event of the account whose rev header is no TID
+      Headers notATid = new Headers().put(MessageHeaders.DID, "did:plc:t").put(MessageHeaders.TYPE, "#sync")
+          .put(MessageHeaders.REV, "not-a-tid");
+      js.publish(NatsMessage.builder().subject(MessageHeaders.subject(s.subjectPrefix(), "did:plc:t", false))
+          .headers(notATid).data(new byte[] {4}).build());
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (store.tailedSeq() < 4 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(4, store.tailedSeq(), "the tail passes messages it cannot use");
+    assertEquals(List.of(1L, 4L), log.readAfter(0, 10).stream().map(LoggedEvent::seq).toList());
+    assertEquals(Optional.of(r), currentRev(log, "did:plc:t"), "a rev that is no TID is not taken as the head");
   }
 
   @Test
