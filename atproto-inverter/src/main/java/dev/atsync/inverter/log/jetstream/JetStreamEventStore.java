@@ -236,8 +236,7 @@ public final class JetStreamEventStore implements EventStore {
         throw new EventLogException("the head of " + did + " (stream seq " + mi.getSeq() + ") has no valid "
             + MessageHeaders.REV + " header");
       }
-      String id = h.getFirst(MessageHeaders.MSG_ID);
-      return Optional.of(new Head(mi.getSeq(), Tid.parse(rev), Optional.ofNullable(id).map(FrameDigest::fromHex)));
+      return Optional.of(new Head(mi.getSeq(), Tid.parse(rev), MessageHeaders.digest(h.getFirst(MessageHeaders.MSG_ID))));
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == ERR_NO_MESSAGE || e.getErrorCode() == 404) {
         return Optional.empty();

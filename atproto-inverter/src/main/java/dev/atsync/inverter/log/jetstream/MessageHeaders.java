@@ -1,5 +1,8 @@
 package dev.atsync.inverter.log.jetstream;
 
+import dev.atsync.inverter.log.FrameDigest;
+import java.util.Optional;
+
 /**
  * How atsync lays events out on the stream. Every account has two subjects,
  * {@code <prefix>.<account>.r} for events with a rev ({@code #commit}, {@code #sync}) and
@@ -19,6 +22,18 @@ final class MessageHeaders {
   private static final int MAX_DID_LENGTH = 2048;
 
   private MessageHeaders() {}
+
+  /**
+   * The frame digest a message id stands for: empty without an id, or for an id atsync did not
+   * set (another publisher's), which no retry can match.
+   */
+  static Optional<FrameDigest> digest(String msgId) {
+    try {
+      return msgId == null ? Optional.empty() : Optional.of(FrameDigest.fromHex(msgId));
+    } catch (IllegalArgumentException notOurs) {
+      return Optional.empty();
+    }
+  }
 
   /** The subject for an account's events: with a rev or without. */
   static String subject(String prefix, String did, boolean withRev) {

@@ -1,7 +1,6 @@
 package dev.atsync.inverter.log.jetstream;
 
 import dev.atsync.inverter.log.EventStore.Head;
-import dev.atsync.inverter.log.FrameDigest;
 import dev.atsync.inverter.log.LoggedEvent;
 import dev.atsync.syntax.Did;
 import dev.atsync.syntax.Tid;
@@ -20,7 +19,6 @@ import java.io.IOException;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -232,7 +230,7 @@ final class StreamTail implements AutoCloseable {
       }
       String rev = h.getFirst(MessageHeaders.REV);
       if (rev != null && Tid.isValid(rev)) {
-        heads.stored(Did.parse(did), new Head(seq, Tid.parse(rev), digest(id)));
+        heads.stored(Did.parse(did), new Head(seq, Tid.parse(rev), MessageHeaders.digest(id)));
       }
       while (recent.size() > settings.recentWindow()) {
         recent.pollFirstEntry();
@@ -250,14 +248,6 @@ final class StreamTail implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.warn("tailing stream {} failed on a message", settings.streamName(), e);
-    }
-  }
-
-  private static Optional<FrameDigest> digest(String id) {
-    try {
-      return id == null ? Optional.empty() : Optional.of(FrameDigest.fromHex(id));
-    } catch (IllegalArgumentException notOurs) {
-      return Optional.empty(); // a message id atsync did not set: no retry can match it
     }
   }
 

@@ -9,10 +9,12 @@ import dev.atsync.inverter.log.AppendResult;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.EventLogContract;
 import dev.atsync.inverter.log.EventStore;
+import dev.atsync.inverter.log.FrameDigest;
 import dev.atsync.inverter.log.JetStreamNatsCluster;
 import dev.atsync.inverter.log.LogEvent;
 import dev.atsync.inverter.log.LoggedEvent;
 import dev.atsync.inverter.log.StaleRevException;
+import dev.atsync.syntax.Did;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -184,6 +187,17 @@ class JetStreamEventStoreTest extends EventLogContract {
     assertEquals(4, store.tailedSeq(), "the tail passes messages it cannot use");
     assertEquals(List.of(1L, 4L), log.readAfter(0, 10).stream().map(LoggedEvent::seq).toList());
     assertEquals(Optional.of(r), currentRev(log, "did:plc:t"), "a rev that is no TID is not taken as the head");
+    // seq 5: a head published by another client, with a message id that is no atsync digest
+    String foreignRev = rev();
+    try (Connection raw = Nats.connect(nats.url(0))) {
+      Headers foreign = new Headers().put(MessageHeaders.DID, "did:plc:t").put(MessageHeaders.TYPE, "#commit")
+          .put(MessageHeaders.REV, foreignRev).put(MessageHeaders.MSG_ID, "not-a-digest");
+      raw.jetStream().publish(NatsMessage.builder().subject(MessageHeaders.subject(s.subjectPrefix(), "did:plc:t",
+          true)).headers(foreign).data(new byte[] {5}).build());
+    }
+    // read from the server (a retry lookup always asks it): the head, with no digest to match
+    assertEquals(OptionalLong.empty(), store.findStored(Did.parse("did:plc:t"), FrameDigest.of(new byte[] {5})));
+    assertEquals(Optional.of(foreignRev), currentRev(log, "did:plc:t"));
   }
 
   @Test
