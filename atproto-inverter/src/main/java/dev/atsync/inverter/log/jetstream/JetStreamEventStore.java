@@ -520,8 +520,7 @@ public final class JetStreamEventStore implements EventStore {
       try {
         beforePublish.before(m, options[i]);
       } catch (IOException unansweredByHook) {
-        pending++;
-        answers.add(new Answer(i, attempt, null, unansweredByHook));
+        unanswered(i, attempt, unansweredByHook);
         return;
       } catch (EventLogException refusedByHook) {
         refuse(refusedByHook);
@@ -529,9 +528,8 @@ public final class JetStreamEventStore implements EventStore {
       }
       try {
         if (!inFlight.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
-          pending++;
-          answers.add(new Answer(i, attempt, null, new IOException("all " + MAX_IN_FLIGHT
-              + " publish slots stayed taken for " + settings.connectTimeout().toMillis() + " ms")));
+          unanswered(i, attempt, new IOException("all " + MAX_IN_FLIGHT + " publish slots stayed taken for "
+              + settings.connectTimeout().toMillis() + " ms"));
           return;
         }
       } catch (InterruptedException ie) {
@@ -544,8 +542,7 @@ public final class JetStreamEventStore implements EventStore {
         f = js.publishAsync(m, options[i]);
       } catch (RuntimeException notSent) {
         inFlight.release();
-        pending++;
-        answers.add(new Answer(i, attempt, null, notSent));
+        unanswered(i, attempt, notSent);
         return;
       }
       pending++;
@@ -554,6 +551,18 @@ public final class JetStreamEventStore implements EventStore {
         inFlight.release();
         answers.add(new Answer(i, attempt, ack, failure));
       });
+    }
+
+    /** Publish {@code i} was not sent: its answer is the reason, handled like any unanswered publish. */
+    private void unanswered(int i, int attempt, Throwable why) {
+      pending++;
+      answers.add(new Answer(i, attempt, null, why));
+    }
+
+    /** Another writer moved {@code did}'s head: the append answers Conflict, and the cached head is re-read. */
+    private void conflict(Did did) {
+      conflicts.add(did);
+      heads.moved(did);
     }
 
     private void refuse(EventLogException e) {
@@ -609,8 +618,7 @@ public final class JetStreamEventStore implements EventStore {
       JetStreamApiException api = apiError(t);
       if (api != null) {
         if (api.getApiErrorCode() == ERR_WRONG_LAST_SEQUENCE || api.getApiErrorCode() == ERR_EXPECTED_SEQUENCE_MISMATCH) {
-          conflicts.add(e.did());
-          heads.moved(e.did());
+          conflict(e.did());
         } else {
           refuse(new EventLogException("JetStream refused an event of " + messages[i].getSubject() + ": "
               + api.getMessage(), api));
@@ -671,8 +679,7 @@ public final class JetStreamEventStore implements EventStore {
         }
         Optional<Ack> ack = finish(messages[i], options[i], finishBy, firstUnanswered);
         if (ack.isEmpty()) {
-          conflicts.add(did);
-          heads.moved(did);
+          conflict(did);
         } else {
           stored(i, ack.get().seq(), ack.get().duplicate());
           next(did);
