@@ -318,6 +318,15 @@ public final class SqliteEventStore implements EventStore {
     }
   }
 
+  /**
+   * An event row's frame digest: the stored one, or for an event stored before digests were kept
+   * beside it (its column is empty), hashed from the frame in column {@code frameColumn}, which
+   * the query selects only for such rows.
+   */
+  private static FrameDigest storedDigest(byte[] digest, ResultSet rs, int frameColumn) throws SQLException {
+    return digest != null ? FrameDigest.fromBytes(digest) : FrameDigest.of(rs.getBytes(frameColumn));
+  }
+
   private static Set<String> columns(Statement s, String table) throws SQLException {
     Set<String> columns = new HashSet<>();
     try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
@@ -346,8 +355,7 @@ public final class SqliteEventStore implements EventStore {
         if (at < notBefore) {
           break;
         }
-        byte[] digest = rs.getBytes(3);
-        digests.add(digest != null ? FrameDigest.fromBytes(digest) : FrameDigest.of(rs.getBytes(4)));
+        digests.add(storedDigest(rs.getBytes(3), rs, 4));
         stored.add(new long[] {rs.getLong(1), at});
       }
     }
@@ -510,9 +518,8 @@ public final class SqliteEventStore implements EventStore {
       p.setLong(1, headsSeq);
       try (ResultSet rs = p.executeQuery()) {
         while (rs.next()) {
-          byte[] digest = rs.getBytes(4);
           replayed.put(Did.parse(rs.getString(2)), new Head(rs.getLong(1), Tid.parse(rs.getString(3)),
-              Optional.of(digest != null ? FrameDigest.fromBytes(digest) : FrameDigest.of(rs.getBytes(5)))));
+              Optional.of(storedDigest(rs.getBytes(4), rs, 5))));
         }
       }
     }
