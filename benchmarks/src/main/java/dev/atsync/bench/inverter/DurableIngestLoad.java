@@ -1,6 +1,5 @@
 package dev.atsync.bench.inverter;
 
-import dev.atsync.firehose.Frame;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.sqlite.SqliteEventStore;
 import java.io.IOException;
@@ -13,10 +12,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Durable ingest into the SQLite log beside the disk's ceiling, measured the same way in one run:
@@ -211,30 +208,14 @@ public final class DurableIngestLoad {
 
   static void log(int threads) throws Exception {
     try (EventLog log = InverterLoad.log()) {
-      LongAdder done = new LongAdder();
-      long start = System.nanoTime();
-      long end = start + RUN_NANOS;
-      List<Thread> ts = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
+      InverterLoad.Appended done = InverterLoad.appendConcurrently(log, threads, RUN_NANOS, t -> {
         String did = InverterLoad.did(t);
-        Thread th = new Thread(() -> {
-          while (System.nanoTime() < end) {
-            Frame f = InverterLoad.frame(did, 900);
-            log.append(List.of(InverterLoad.commit(did, f)));
-            done.increment();
-          }
-        });
-        ts.add(th);
-        th.start();
-      }
-      for (Thread th : ts) {
-        th.join();
-      }
-      double secs = (System.nanoTime() - start) / 1e9;
+        return () -> List.of(InverterLoad.commit(did, InverterLoad.frame(did, 900)));
+      }, () -> { });
       SqliteEventStore store = (SqliteEventStore) log.store();
       System.out.printf("log: %2d posters, single 1 KB frames:                   %,8.0f events/s"
-          + " (%,d group commits, %.1f events each)%n", threads, done.sum() / secs, store.groupCommits(),
-          done.sum() / (double) Math.max(1, store.groupCommits()));
+          + " (%,d group commits, %.1f events each)%n", threads, done.perSecond(), store.groupCommits(),
+          done.events() / (double) Math.max(1, store.groupCommits()));
     }
   }
 }

@@ -29,7 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
@@ -51,6 +54,53 @@ public final class InverterLoad {
     return new CommitEvent(0, false, false, Did.parse(did), c, rev, Optional.empty(), new byte[size], List.of(
         CommitOp.create("app.bsky.feed.post/" + rev, c)), List.of(), Optional.empty(),
         Datetime.parse("2026-11-23T07:00:00.000Z")).toFrame();
+  }
+
+  /** What concurrent posters appended: events, over how many seconds. */
+  record Appended(long events, double seconds) {
+    double perSecond() {
+      return events / seconds;
+    }
+  }
+
+  /**
+   * {@code posters} threads, each appending the batches its own supplier ({@code batchesOf} of
+   * the poster's index) gives, one after the other and each waiting for its answer, for
+   * {@code nanos}; {@code posterEnds} runs on each thread as it stops. A failed append stops its
+   * poster, and is thrown once all have stopped.
+   */
+  static Appended appendConcurrently(EventLog log, int posters, long nanos,
+      IntFunction<Supplier<List<LogEvent>>> batchesOf, Runnable posterEnds) throws Exception {
+    LongAdder done = new LongAdder();
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    long start = System.nanoTime();
+    long end = start + nanos;
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < posters; t++) {
+      Supplier<List<LogEvent>> batches = batchesOf.apply(t);
+      Thread th = new Thread(() -> {
+        try {
+          while (System.nanoTime() < end) {
+            List<LogEvent> batch = batches.get();
+            log.append(batch);
+            done.add(batch.size());
+          }
+        } catch (RuntimeException e) {
+          failed.compareAndSet(null, e);
+        }
+        posterEnds.run();
+      });
+      ts.add(th);
+      th.start();
+    }
+    for (Thread th : ts) {
+      th.join();
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    if (failed.get() != null) {
+      throw new java.io.IOException("an append failed", failed.get());
+    }
+    return new Appended(done.sum(), secs);
   }
 
   /** A distinct did:plc for every {@code i}: its 24-character identifier is {@code i} in base32. */

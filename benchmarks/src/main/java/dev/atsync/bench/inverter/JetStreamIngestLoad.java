@@ -1,6 +1,5 @@
 package dev.atsync.bench.inverter;
 
-import dev.atsync.firehose.Frame;
 import dev.atsync.inverter.log.EventLog;
 import dev.atsync.inverter.log.JetStreamNatsCluster;
 import dev.atsync.inverter.log.LogEvent;
@@ -357,80 +356,33 @@ public final class JetStreamIngestLoad {
 
   static void log(JetStreamNatsCluster servers, String r, int posters) throws Exception {
     try (EventLog log = open(servers)) {
-      LongAdder done = new LongAdder();
-      AtomicReference<Throwable> failed = new AtomicReference<>();
       Cost cost = new Cost();
-      long start = System.nanoTime();
-      long end = start + RUN_NANOS;
-      List<Thread> ts = new ArrayList<>();
-      for (int t = 0; t < posters; t++) {
+      InverterLoad.Appended done = InverterLoad.appendConcurrently(log, posters, RUN_NANOS, t -> {
         String did = InverterLoad.did(t + 1);
-        Thread th = new Thread(() -> {
-          try {
-            while (System.nanoTime() < end) {
-              Frame f = InverterLoad.frame(did, 900);
-              log.append(List.of(InverterLoad.commit(did, f)));
-              done.increment();
-            }
-          } catch (RuntimeException e) {
-            failed.compareAndSet(null, e);
-          }
-          cost.posterEnds();
-        });
-        ts.add(th);
-        th.start();
-      }
-      for (Thread th : ts) {
-        th.join();
-      }
-      double secs = (System.nanoTime() - start) / 1e9;
-      if (failed.get() != null) {
-        throw new IOException("an append failed", failed.get());
-      }
+        return () -> List.of(InverterLoad.commit(did, InverterLoad.frame(did, 900)));
+      }, cost::posterEnds);
       System.out.printf("%s log: %2d posters, single 1 KB frames:                  %,8.0f events/s %s%n", r, posters,
-          done.sum() / secs, cost.per(done.sum()));
+          done.perSecond(), cost.per(done.events()));
     }
   }
 
   /** {@code posters} threads appending batches of 100 commits, each thread to its own 100 accounts. */
   static void batches(JetStreamNatsCluster servers, String r, int posters) throws Exception {
     try (EventLog log = open(servers)) {
-      LongAdder done = new LongAdder();
-      AtomicReference<Throwable> failed = new AtomicReference<>();
       Cost cost = new Cost();
-      long start = System.nanoTime();
-      long end = start + RUN_NANOS;
-      List<Thread> ts = new ArrayList<>();
-      for (int t = 0; t < posters; t++) {
+      InverterLoad.Appended done = InverterLoad.appendConcurrently(log, posters, RUN_NANOS, t -> {
         int firstAccount = 1000 + 100 * t;
-        Thread th = new Thread(() -> {
-          try {
-            while (System.nanoTime() < end) {
-              List<LogEvent> batch = new ArrayList<>(100);
-              for (int i = 0; i < 100; i++) {
-                String did = InverterLoad.did(firstAccount + i);
-                batch.add(InverterLoad.commit(did, InverterLoad.frame(did, 900)));
-              }
-              log.append(batch);
-              done.add(100);
-            }
-          } catch (RuntimeException e) {
-            failed.compareAndSet(null, e);
+        return () -> {
+          List<LogEvent> batch = new ArrayList<>(100);
+          for (int i = 0; i < 100; i++) {
+            String did = InverterLoad.did(firstAccount + i);
+            batch.add(InverterLoad.commit(did, InverterLoad.frame(did, 900)));
           }
-          cost.posterEnds();
-        });
-        ts.add(th);
-        th.start();
-      }
-      for (Thread th : ts) {
-        th.join();
-      }
-      double secs = (System.nanoTime() - start) / 1e9;
-      if (failed.get() != null) {
-        throw new IOException("an append failed", failed.get());
-      }
+          return batch;
+        };
+      }, cost::posterEnds);
       System.out.printf("%s log: %d poster%s, batches of 100 (%3d accounts):        %,8.0f events/s %s%n", r, posters,
-          posters == 1 ? " " : "s", 100 * posters, done.sum() / secs, cost.per(done.sum()));
+          posters == 1 ? " " : "s", 100 * posters, done.perSecond(), cost.per(done.events()));
     }
   }
 }
