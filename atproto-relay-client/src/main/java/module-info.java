@@ -9,6 +9,9 @@ module dev.atsync.relay {
   requires transitive dev.atsync.firehose;
   requires transitive java.net.http;
   requires com.fasterxml.jackson.databind;
+  // InverterClient's transport (blocking exchanges on the sending thread)
+  requires org.apache.httpcomponents.client5.httpclient5;
+  requires org.apache.httpcomponents.core5.httpcore5;
   requires org.slf4j;
 
   exports dev.atsync.relay;

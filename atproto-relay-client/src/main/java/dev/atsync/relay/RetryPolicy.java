@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 
 /**
  * Exponential backoff with full jitter: attempt {@code n} (1-based) waits a uniform random time in
@@ -65,7 +66,15 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
    * {@code RateLimit-Reset} (epoch seconds, as the Bluesky PDS sends it, or delta seconds when small).
    */
   public static Optional<Duration> serverHint(HttpHeaders headers, Instant now) {
-    Optional<String> ra = headers.firstValue("retry-after");
+    return serverHint(headers::firstValue, now);
+  }
+
+  /**
+   * The same, for any HTTP stack: {@code header} gives the first value of a header by its
+   * (case-insensitive) name.
+   */
+  public static Optional<Duration> serverHint(Function<String, Optional<String>> header, Instant now) {
+    Optional<String> ra = header.apply("retry-after");
     if (ra.isPresent()) {
       String v = ra.get().trim();
       try {
@@ -80,7 +89,7 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
         }
       }
     }
-    Optional<String> reset = headers.firstValue("ratelimit-reset");
+    Optional<String> reset = header.apply("ratelimit-reset");
     if (reset.isPresent()) {
       try {
         long v = Long.parseLong(reset.get().trim());

@@ -317,4 +317,86 @@ class InverterClientTest {
     assertThrows(IllegalArgumentException.class, () -> InverterClient.builder().linger(Duration.ofSeconds(2)));
     assertThrows(IllegalArgumentException.class, () -> InverterClient.builder().linger(Duration.ofMillis(-1)));
   }
+
+  @Test
+  void aRateLimitIsWaitedOutForAsLongAsTheInverterAsks() {
+    handler = (ex, body, call) -> {
+      if (call == 1) ex.getResponseHeaders().set("Retry-After", "3");
+      if (call == 1) send(ex, 429, "{\"error\":\"RateLimitExceeded\"}");
+      else accept(ex, body, call);
+    };
+    try (InverterClient c = client(10)) {
+      assertEquals(List.of(100L), c.postBatch(frames(1)));
+    }
+    assertEquals(List.of(Duration.ofSeconds(1)), sleeps, "Retry-After 3 s, capped at the policy's 1 s");
+  }
+
+  @Test
+  void aKeptAliveConnectionTheServerClosedIsReplacedAtOnce() throws Exception {
+    // a server that answers one request per connection and then closes it without saying so
+    // (no "Connection: close"), as an idle timeout or a proxy does
+    AtomicInteger connections = new AtomicInteger();
+    CountDownLatch firstClosed = new CountDownLatch(1);
+    try (java.net.ServerSocket once = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+      Thread serving = new Thread(() -> {
+        try {
+          while (true) {
+            try (java.net.Socket s = once.accept()) {
+              int n = connections.incrementAndGet();
+              java.io.InputStream in = s.getInputStream();
+              String head = readHead(in);
+              int length = Integer.parseInt(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
+              in.readNBytes(length);
+              byte[] answer = ("{\"seqs\":[" + n + "]}").getBytes(StandardCharsets.US_ASCII);
+              s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                  + answer.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+              s.getOutputStream().write(answer);
+              s.getOutputStream().flush();
+            }
+            firstClosed.countDown();
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      });
+      serving.setDaemon(true);
+      serving.start();
+      try (InverterClient c = InverterClient.builder().baseUrl("http://127.0.0.1:" + once.getLocalPort())
+          .token("secret").retryPolicy(new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(1), sleeps::add,
+              () -> 1.0)).build()) {
+        assertEquals(List.of(1L), c.postBatch(frames(1)));
+        assertTrue(firstClosed.await(10, TimeUnit.SECONDS));
+        assertEquals(List.of(2L), c.postBatch(frames(1)), "sent again on a new connection");
+      }
+    }
+    assertEquals(2, connections.get());
+    assertEquals(List.of(), sleeps, "no backoff for a connection closed while idle");
+  }
+
+  @Test
+  void anInverterThatStaysUnreachableIsRetriedOnceAtOnceThenWithBackoff() throws Exception {
+    int port;
+    try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = closed.getLocalPort();
+    }
+    try (InverterClient c = InverterClient.builder().baseUrl("http://127.0.0.1:" + port).token("secret")
+        .retryPolicy(new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(1), sleeps::add, () -> 1.0))
+        .build()) {
+      IngestException e = assertThrows(IngestException.class, () -> c.postBatch(frames(1)));
+      assertEquals(IngestError.UNREACHABLE, e.error());
+      assertInstanceOf(IOException.class, e.getCause());
+    }
+    // attempt 1 fails, 2 follows at once, then the policy's backoff before 3 and 4
+    assertEquals(List.of(Duration.ofMillis(200), Duration.ofMillis(400)), sleeps);
+  }
+
+  private static String readHead(java.io.InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) throw new IOException("closed before the head ended");
+      head.append((char) b);
+    }
+    return head.toString();
+  }
 }
