@@ -26,4 +26,35 @@ final class Pacing {
       }
     }
   }
+
+  /** Takes the events that came due together: indexes {@code [from, to)}, in schedule order. */
+  interface Batch {
+    void send(int from, int to) throws Exception;
+  }
+
+  /**
+   * Sends {@code total} events scheduled {@code period} apart from {@code start}, on the calling
+   * thread, as a coalescing client would: each call takes every event whose scheduled time has
+   * passed, so a slow call is followed by one batch of what came due meanwhile. Time each event
+   * from {@link #scheduled}, never from when the driver got to it, so a stall's wait is counted
+   * for every event it held back.
+   */
+  static void inBatches(long start, long period, int total, Batch batch) throws Exception {
+    int next = 0;
+    while (next < total) {
+      until(scheduled(start, period, next));
+      long now = System.nanoTime();
+      int to = next + 1;
+      while (to < total && scheduled(start, period, to) <= now) {
+        to++;
+      }
+      batch.send(next, to);
+      next = to;
+    }
+  }
+
+  /** When event {@code i} is due. */
+  static long scheduled(long start, long period, int i) {
+    return start + i * period;
+  }
 }

@@ -19,15 +19,17 @@ import java.util.concurrent.TimeUnit;
  * Latency of single-frame {@code POST /events} against the ingest listener (SQLite log,
  * {@code synchronous=FULL}), over one keep-alive connection, with two clients: a bare socket that
  * writes the request in one write with {@code TCP_NODELAY} (what the server costs), and the
- * relay client's {@link InverterClient#postBatch} (the JDK HttpClient, what a PDS sees). Two loads:
+ * relay client, what a PDS sees: {@link InverterClient#postBatch} on the posting thread, and
+ * {@link InverterClient#publish} through the client's worker thread (one hand-off more). Two loads:
  * idle (one post at a time, 5 ms apart) and paced at 100 posts/s; latency is measured from the
  * post's scheduled start, so a slow post delays the clock of the next (no coordinated omission).
  * Each line also gives the server's own timers over the run ({@link StageTimer}: mean and share
  * above 1, 2.5 and 5 ms): from the request body received to the events durable, and of that the
  * log's append (rev rule + commit), so what the network, the threads and the disk each cost, and
  * where a tail comes from, is visible. The ceiling is measured the same
- * way: the bare-socket client against a blocking one-thread server that reads the request and
- * answers at once (what the loopback network and two thread wake-ups cost), and one-row SQLite
+ * way: the bare-socket client against a blocking server that reads the request and answers at
+ * once (what the loopback network and two thread wake-ups cost; {@code InverterClient.postBatch}
+ * against the same server shows what the client adds, without the disk), and one-row SQLite
  * commits (WAL, {@code synchronous=FULL}, no network) paced like the posts: a durable post costs
  * at least both, so their tails bound the post's.
  *
@@ -48,22 +50,23 @@ public final class PostLatencyLoad {
       try (RawPoster raw = new RawPoster(port);
           InverterClient client = InverterClient.builder().baseUrl("http://127.0.0.1:" + port).token(TOKEN).build()) {
         Poster viaClient = frame -> client.postBatch(List.of(frame));
+        Poster viaPublish = frame -> client.publish(frame).join();
         List<StageTimer> server = List.of(
             new StageTimer(inv.meterRegistry(), "atsync_inverter_ingest_to_durable", "server: body->durable"),
             new StageTimer(inv.meterRegistry(), "atsync_inverter_store_commit", "of it the log's append"));
-        try (EchoServer echo = new EchoServer(); RawPoster toEcho = new RawPoster(echo.port())) {
+        try (EchoServer echo = new EchoServer(); RawPoster toEcho = new RawPoster(echo.port());
+            InverterClient echoClient = InverterClient.builder().baseUrl("http://127.0.0.1:" + echo.port())
+                .token(TOKEN).build()) {
+          Poster clientToEcho = frame -> echoClient.postBatch(List.of(frame));
           run("warm-up", toEcho, 0, 500, null);
+          run("warm-up", clientToEcho, 0, 5_000, null);
           run("ceiling: bare socket to an answer-at-once server, idle", toEcho, 5, 600, List.of());
           run("ceiling: the same, 100 posts/s", toEcho, 10, 1_000, List.of());
+          // what the client itself costs, without the disk's variance
+          run("InverterClient.postBatch to that server, idle", clientToEcho, 5, 600, List.of());
+          run("InverterClient.postBatch to that server, 100/s", clientToEcho, 10, 1_000, List.of());
         }
-        try (java.sql.Connection db = DurableIngestLoad.durableDatabase(
-            "CREATE TABLE events (seq INTEGER PRIMARY KEY, frame BLOB NOT NULL)");
-            java.sql.PreparedStatement insert = db.prepareStatement("INSERT INTO events (frame) VALUES (?)")) {
-          Poster commit = frame -> {
-            insert.setBytes(1, frame);
-            insert.executeUpdate();
-            db.commit();
-          };
+        try (OneRowCommits commit = new OneRowCommits()) {
           run("warm-up", commit, 0, 500, null);
           run("ceiling: one-row SQLite commit (no network), idle", commit, 5, 600, List.of());
           run("ceiling: the same, 100 commits/s", commit, 10, 1_000, List.of());
@@ -72,10 +75,13 @@ public final class PostLatencyLoad {
         // measured runs, or its work on the two cores is measured as the server's tail
         run("warm-up", raw, 0, 5_000, null);
         run("warm-up", viaClient, 0, 5_000, null);
+        run("warm-up", viaPublish, 0, 5_000, null);
         run("bare socket, idle (one at a time, 5 ms apart)", raw, 5, 600, server);
-        run("InverterClient, idle (one at a time, 5 ms apart)", viaClient, 5, 600, server);
+        run("InverterClient.postBatch, idle", viaClient, 5, 600, server);
+        run("InverterClient.publish, idle", viaPublish, 5, 600, server);
         run("bare socket, 100 posts/s", raw, 10, 1_000, server);
-        run("InverterClient, 100 posts/s", viaClient, 10, 1_000, server);
+        run("InverterClient.postBatch, 100 posts/s", viaClient, 10, 1_000, server);
+        run("InverterClient.publish, 100 posts/s", viaPublish, 10, 1_000, server);
       }
     }
     System.exit(0);
@@ -83,6 +89,40 @@ public final class PostLatencyLoad {
 
   interface Poster {
     void post(byte[] frame) throws Exception;
+  }
+
+  /**
+   * The disk's share of a post: each frame inserted as one row and committed (a new database, WAL,
+   * {@code synchronous=FULL}, as the log's), with no network and no threads around it.
+   */
+  static final class OneRowCommits implements Poster, AutoCloseable {
+    private final java.sql.Connection db = DurableIngestLoad.durableDatabase(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY, frame BLOB NOT NULL)");
+    private final java.sql.PreparedStatement insert = db.prepareStatement("INSERT INTO events (frame) VALUES (?)");
+
+    OneRowCommits() throws Exception {}
+
+    @Override
+    public void post(byte[] frame) throws java.sql.SQLException {
+      insert.setBytes(1, frame);
+      insert.executeUpdate();
+      db.commit();
+    }
+
+    /** Inserts the frames as rows, in one transaction. */
+    void commit(List<byte[]> frames) throws java.sql.SQLException {
+      for (byte[] frame : frames) {
+        insert.setBytes(1, frame);
+        insert.executeUpdate();
+      }
+      db.commit();
+    }
+
+    @Override
+    public void close() throws java.sql.SQLException {
+      insert.close();
+      db.close();
+    }
   }
 
   static void run(String what, Poster p, long periodMillis, int n, List<StageTimer> server) throws Exception {
@@ -113,8 +153,8 @@ public final class PostLatencyLoad {
   }
 
   /**
-   * The latency ceiling: one thread on a blocking socket that reads each request (head, then
-   * Content-Length bytes) and answers {@code 200} with a small body at once.
+   * The latency ceiling: a thread per connection on a blocking socket that reads each request
+   * (head, then Content-Length bytes) and answers {@code 200} with a small body at once.
    */
   static final class EchoServer implements AutoCloseable {
     private final java.net.ServerSocket server = new java.net.ServerSocket(0, 8,
@@ -131,9 +171,22 @@ public final class PostLatencyLoad {
     }
 
     private void serve() {
+      try {
+        while (true) {
+          Socket s = server.accept();
+          Thread t = new Thread(() -> answer(s), "echo-connection");
+          t.setDaemon(true);
+          t.start();
+        }
+      } catch (IOException e) {
+        // closed
+      }
+    }
+
+    private static void answer(Socket socket) {
       byte[] answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"seqs\":[1]}"
           .getBytes(StandardCharsets.US_ASCII);
-      try (Socket s = server.accept()) {
+      try (Socket s = socket) {
         s.setTcpNoDelay(true);
         InputStream in = s.getInputStream();
         OutputStream out = s.getOutputStream();
