@@ -145,8 +145,9 @@ class JetStreamPipelineTest {
     EventLog log = EventLog.over(store(settings(nats, replicas)));
     int threads = 16;
     int rounds = replicas == 1 ? 30 : 12;
-    List<LogEvent> acked = new CopyOnWriteArrayList<>();
-    List<Long> ackedSeqs = new CopyOnWriteArrayList<>();
+    // each acknowledged event with its seq, recorded together: two lists filled one after the
+    // other would pair one thread's events with another's seqs when two threads interleave
+    List<Map.Entry<LogEvent, Long>> acked = new CopyOnWriteArrayList<>();
     AtomicInteger stale = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
@@ -168,8 +169,9 @@ class JetStreamPipelineTest {
             List<Long> seqs = res.seqs();
             assertTrue(seqs.get(0) < seqs.get(1) && seqs.get(1) < seqs.get(3),
                 "the account's events are stored in batch order: " + seqs);
-            acked.addAll(batch);
-            ackedSeqs.addAll(seqs);
+            for (int i = 0; i < batch.size(); i++) {
+              acked.add(Map.entry(batch.get(i), seqs.get(i)));
+            }
             AppendResult retry = log.append(batch);
             assertEquals(seqs, retry.seqs(), "a retry is answered with the original seqs");
             assertEquals(4, retry.duplicates());
@@ -183,11 +185,11 @@ class JetStreamPipelineTest {
     } finally {
       pool.shutdownNow();
     }
-    long last = ackedSeqs.stream().mapToLong(Long::longValue).max().orElse(0);
+    long last = acked.stream().mapToLong(Map.Entry::getValue).max().orElse(0);
     List<LoggedEvent> stored = all(log, last);
     Map<String, Long> at = storedOnce(stored);
-    for (int i = 0; i < acked.size(); i++) {
-      assertEquals(ackedSeqs.get(i), at.get(key(acked.get(i).frame())), "an acknowledged event is at its seq");
+    for (Map.Entry<LogEvent, Long> a : acked) {
+      assertEquals(a.getValue(), at.get(key(a.getKey().frame())), "an acknowledged event is at its seq");
     }
     assertTrue(acked.size() >= threads * 4, "most batches are acknowledged (" + stale.get() + " stale)");
     // per account, the commits' revs strictly increase with the seq: order kept, nothing stale stored
