@@ -60,7 +60,9 @@ import java.util.function.ToLongFunction;
  * what limits the rate), this JVM's context switches per message (voluntary + involuntary,
  * from {@code /proc}; of the threads alive at its end and of the posters), its read and write
  * system calls per message ({@code /proc/self/io}: socket reads and writes) and the time the
- * garbage collectors paused it. Needs
+ * garbage collectors paused it, and how many cores the machine's other processes took meanwhile
+ * ({@code /proc/stat} less this JVM and the servers: on a shared machine, the main cause of runs
+ * that differ). Needs
  * {@code nats-server} on PATH. Arguments (optional): {@code r1} and/or {@code r3} to run one of
  * the two, then {@code ceiling} or {@code log} to run only the raw ceiling or only the log rows.
  *
@@ -162,6 +164,8 @@ public final class JetStreamIngestLoad {
     private final long gcMillis = gcMillis();
     private final long[] syscalls = syscalls();
     private final Map<Long, Long> switches = threadSwitches();
+    private final long machineBusy = machineBusyNanos();
+    private final long wallStart = System.nanoTime();
     /** The final counts of poster threads (started after this), by thread id, which end before the measurement does. */
     private final Map<Long, Long> posters = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -186,10 +190,31 @@ public final class JetStreamIngestLoad {
       }
       double n = Math.max(1, messages);
       long[] sys = syscalls();
+      long jvm = jvmCpuNanos() - jvmCpu;
+      long servers = serverCpuNanos() - serverCpu;
+      // what the rest of the machine (other sessions' builds and tests) took from the same cores meanwhile
+      double others = Math.max(0, machineBusyNanos() - machineBusy - jvm - servers) / (double) (System.nanoTime() - wallStart);
       return String.format("(per msg: jvm %4.0f us cpu, servers %4.0f us cpu, %4.2f ctx switches, %4.2f read + %4.2f"
-          + " write calls; gc pauses %4d ms)", (jvmCpuNanos() - jvmCpu) / 1e3 / n,
-          (serverCpuNanos() - serverCpu) / 1e3 / n, cs / n, (sys[0] - syscalls[0]) / n, (sys[1] - syscalls[1]) / n,
-          gcMillis() - gcMillis);
+          + " write calls; gc pauses %4d ms; other processes %4.2f cores)", jvm / 1e3 / n, servers / 1e3 / n, cs / n,
+          (sys[0] - syscalls[0]) / n, (sys[1] - syscalls[1]) / n, gcMillis() - gcMillis, others);
+    }
+
+    /**
+     * CPU time every process on the machine used so far, plus what the hypervisor took (the
+     * {@code cpu} line of {@code /proc/stat}: user, nice, system and steal, in clock ticks of 10 ms;
+     * interrupt handling is left out, as it is mostly this run's own loopback traffic), 0 elsewhere.
+     */
+    private static long machineBusyNanos() {
+      try (Stream<String> lines = Files.lines(Path.of("/proc/stat"))) {
+        String[] f = lines.filter(l -> l.startsWith("cpu ")).findFirst().orElse("cpu").trim().split("\\s+");
+        long ticks = 0;
+        for (int i : new int[] {1, 2, 3, 8}) {
+          ticks += i < f.length ? Long.parseLong(f[i]) : 0;
+        }
+        return ticks * 10_000_000L;
+      } catch (IOException | RuntimeException noProc) {
+        return 0; // not Linux: no figure
+      }
     }
 
     /** This JVM's read and write system calls so far ({@code /proc/self/io}; zeros elsewhere). */
