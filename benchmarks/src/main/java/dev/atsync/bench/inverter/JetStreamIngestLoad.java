@@ -56,13 +56,14 @@ import java.util.function.ToLongFunction;
  * <p>Each measurement runs 4 s on a stream of its own (after unmeasured runs of the ceiling, or of
  * the log, so the JIT has compiled the paths: on two cores the compiler otherwise takes much of
  * the first rows' CPU), and prints beside its rate the CPU time
- * per message of this JVM and of the nats-server processes (on a machine with few cores, CPU is
- * what limits the rate), this JVM's context switches per message (voluntary + involuntary,
- * from {@code /proc}; of the threads alive at its end and of the posters), its read and write
- * system calls per message ({@code /proc/self/io}: socket reads and writes) and the time the
- * garbage collectors paused it, and how many cores the machine's other processes took meanwhile
- * ({@code /proc/stat} less this JVM and the servers: on a shared machine, the main cause of runs
- * that differ). Needs
+ * per message of this JVM (and of that, its JIT compiler and garbage collector threads') and of the
+ * nats-server processes (on a machine with few cores, CPU is what limits the rate), this JVM's
+ * context switches per message (voluntary + involuntary, from {@code /proc}; of the threads alive
+ * at its end and of the posters), its read and write system calls per message
+ * ({@code /proc/self/io}: socket reads and writes), the time the garbage collectors paused it,
+ * and how many cores the machine's other processes took meanwhile ({@code /proc/stat} less this
+ * JVM and the servers; on a shared machine, other sessions' work), and how long a fixed piece of
+ * work (SHA-256 of 256 KB) took on one core right before and right after the row. Needs
  * {@code nats-server} on PATH. Arguments (optional): {@code r1} and/or {@code r3} to run one of
  * the two, then {@code ceiling} or {@code log} to run only the raw ceiling or only the log rows.
  *
@@ -164,7 +165,9 @@ public final class JetStreamIngestLoad {
     private final long gcMillis = gcMillis();
     private final long[] syscalls = syscalls();
     private final Map<Long, Long> switches = threadSwitches();
+    private final double speedBefore = sha256MicrosPerMegabyte();
     private final long machineBusy = machineBusyNanos();
+    private final long[] vmCpu = vmThreadsCpuNanos();
     private final long wallStart = System.nanoTime();
     /** The final counts of poster threads (started after this), by thread id, which end before the measurement does. */
     private final Map<Long, Long> posters = new java.util.concurrent.ConcurrentHashMap<>();
@@ -194,9 +197,65 @@ public final class JetStreamIngestLoad {
       long servers = serverCpuNanos() - serverCpu;
       // what the rest of the machine (other sessions' builds and tests) took from the same cores meanwhile
       double others = Math.max(0, machineBusyNanos() - machineBusy - jvm - servers) / (double) (System.nanoTime() - wallStart);
-      return String.format("(per msg: jvm %4.0f us cpu, servers %4.0f us cpu, %4.2f ctx switches, %4.2f read + %4.2f"
-          + " write calls; gc pauses %4d ms; other processes %4.2f cores)", jvm / 1e3 / n, servers / 1e3 / n, cs / n,
+      long[] vm = vmThreadsCpuNanos();
+      String figures = String.format("(per msg: jvm %4.0f us cpu (jit %3.0f, gc %3.0f), servers %4.0f us cpu, %4.2f ctx"
+          + " switches, %4.2f read + %4.2f write calls; gc pauses %4d ms; other processes %4.2f cores", jvm / 1e3 / n,
+          (vm[0] - vmCpu[0]) / 1e3 / n, (vm[1] - vmCpu[1]) / 1e3 / n, servers / 1e3 / n, cs / n,
           (sys[0] - syscalls[0]) / n, (sys[1] - syscalls[1]) / n, gcMillis() - gcMillis, others);
+      return figures + String.format("; sha-256 %.0f / %.0f us/MB before / after)", speedBefore,
+          sha256MicrosPerMegabyte());
+    }
+
+    /**
+     * How fast this machine's core runs a fixed piece of work now: the median of five timings of
+     * SHA-256 over 256 KB, in microseconds per megabyte. The same work taking longer between runs
+     * means the cores themselves were slower (a shared host), whatever the code measured.
+     */
+    static double sha256MicrosPerMegabyte() {
+      byte[] data = new byte[256 * 1024];
+      long[] t = new long[5];
+      try {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        for (int i = 0; i < t.length; i++) {
+          long start = System.nanoTime();
+          md.update(data);
+          data[i] = md.digest()[0];
+          t[i] = System.nanoTime() - start;
+        }
+      } catch (java.security.NoSuchAlgorithmException e) {
+        return 0;
+      }
+      java.util.Arrays.sort(t);
+      return t[2] / 1e3 * 4;
+    }
+
+    /**
+     * CPU time so far of this JVM's live JIT compiler threads and of its garbage collector threads
+     * (by thread name, from {@code /proc/self/task/<tid>/stat}, in ticks of 10 ms; a compiler
+     * thread that ends meanwhile takes its time with it), zeros elsewhere.
+     */
+    private static long[] vmThreadsCpuNanos() {
+      long[] jitGc = new long[2];
+      try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+        tasks.forEach(t -> {
+          try {
+            String stat = Files.readString(t.resolve("stat"));
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            if (name.startsWith("C1 ") || name.startsWith("C2 ")) {
+              jitGc[0] += ticks * 10_000_000L;
+            } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+              jitGc[1] += ticks * 10_000_000L;
+            }
+          } catch (IOException | RuntimeException gone) {
+            // the thread ended meanwhile
+          }
+        });
+      } catch (IOException | RuntimeException noProc) {
+        // not Linux: no figures
+      }
+      return jitGc;
     }
 
     /**
