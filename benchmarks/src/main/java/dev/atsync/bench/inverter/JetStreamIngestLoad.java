@@ -65,9 +65,11 @@ import java.util.function.ToLongFunction;
  * JVM and the servers; on a shared machine, other sessions' work), and how long a fixed piece of
  * work (SHA-256 of 256 KB) took on one core right before and right after the row. Needs
  * {@code nats-server} on PATH. Arguments (optional): {@code r1} and/or {@code r3} to run one of
- * the two, then {@code ceiling} or {@code log} to run only the raw ceiling or only the log rows.
+ * the two, then {@code ceiling} or {@code log} to run only the raw ceiling or only the log rows,
+ * and {@code repeat} to run, of the log rows, only four posters of batches of 100, six times in the
+ * same JVM.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.JetStreamIngestLoad [r1] [r3] [ceiling|log]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.JetStreamIngestLoad [r1] [r3] [ceiling|log] [repeat]</pre>
  */
 public final class JetStreamIngestLoad {
   private static final long RUN_NANOS = TimeUnit.SECONDS.toNanos(4);
@@ -81,12 +83,14 @@ public final class JetStreamIngestLoad {
     List<String> which = new ArrayList<>();
     boolean ceilings = true;
     boolean logs = true;
+    boolean repeat = false;
     for (String a : args) {
       switch (a) {
         case "r1", "r3" -> which.add(a);
         case "ceiling" -> logs = false;
         case "log" -> ceilings = false;
-        default -> throw new IllegalArgumentException("r1, r3, ceiling or log, not " + a);
+        case "repeat" -> repeat = true;
+        default -> throw new IllegalArgumentException("r1, r3, ceiling, log or repeat, not " + a);
       }
     }
     if (which.isEmpty()) {
@@ -117,11 +121,18 @@ public final class JetStreamIngestLoad {
             log(servers, r, 16);
             batches(servers, r, 4);
           });
-          for (int posters : new int[] {1, 16, 64}) {
-            log(servers, r, posters);
+          if (repeat) {
+            // one JVM's figure again and again: a run-to-run spread that stays within one JVM is not its compilation's
+            for (int i = 0; i < 6; i++) {
+              batches(servers, r, 4);
+            }
+          } else {
+            for (int posters : new int[] {1, 16, 64}) {
+              log(servers, r, posters);
+            }
+            batches(servers, r, 1);
+            batches(servers, r, 4);
           }
-          batches(servers, r, 1);
-          batches(servers, r, 4);
         }
       }
     }
