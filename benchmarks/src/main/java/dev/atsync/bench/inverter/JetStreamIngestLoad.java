@@ -56,7 +56,8 @@ import java.util.function.ToLongFunction;
  * <p>Each measurement runs 4 s on a stream of its own (after unmeasured runs of the ceiling, or of
  * the log, so the JIT has compiled the paths: on two cores the compiler otherwise takes much of
  * the first rows' CPU), and prints beside its rate the CPU time
- * per message of this JVM (and of that, its JIT compiler and garbage collector threads') and of the
+ * per message of this JVM (and of that, its JIT compiler, garbage collector, NATS client and poster
+ * threads') and of the
  * nats-server processes (on a machine with few cores, CPU is what limits the rate), this JVM's
  * context switches per message (voluntary + involuntary, from {@code /proc}; of the threads alive
  * at its end and of the posters), its read and write system calls per message
@@ -178,13 +179,17 @@ public final class JetStreamIngestLoad {
     private final Map<Long, Long> switches = threadSwitches();
     private final double speedBefore = sha256MicrosPerMegabyte();
     private final long machineBusy = machineBusyNanos();
-    private final long[] vmCpu = vmThreadsCpuNanos();
+    private final Map<Long, long[]> vmCpu = vmThreadsCpuNanos();
     private final long wallStart = System.nanoTime();
     /** The final counts of poster threads (started after this), by thread id, which end before the measurement does. */
     private final Map<Long, Long> posters = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The CPU time of the poster threads, each added as it ends (a thread's time ends with it). */
+    private final LongAdder posterCpu = new LongAdder();
+
     /** Called by a poster thread as its last act. */
     void posterEnds() {
+      posterCpu.add(Math.max(0, ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()));
       Path self = Path.of("/proc/thread-self/status");
       try (Stream<String> lines = Files.lines(self)) {
         lines.filter(l -> l.startsWith("Pid:")).findFirst()
@@ -208,10 +213,17 @@ public final class JetStreamIngestLoad {
       long servers = serverCpuNanos() - serverCpu;
       // what the rest of the machine (other sessions' builds and tests) took from the same cores meanwhile
       double others = Math.max(0, machineBusyNanos() - machineBusy - jvm - servers) / (double) (System.nanoTime() - wallStart);
-      long[] vm = vmThreadsCpuNanos();
-      String figures = String.format("(per msg: jvm %4.0f us cpu (jit %3.0f, gc %3.0f), servers %4.0f us cpu, %4.2f ctx"
-          + " switches, %4.2f read + %4.2f write calls; gc pauses %4d ms; other processes %4.2f cores", jvm / 1e3 / n,
-          (vm[0] - vmCpu[0]) / 1e3 / n, (vm[1] - vmCpu[1]) / 1e3 / n, servers / 1e3 / n, cs / n,
+      long[] vm = new long[3];
+      for (Map.Entry<Long, long[]> t : vmThreadsCpuNanos().entrySet()) {
+        long[] was = vmCpu.get(t.getKey());
+        for (int i = 0; i < vm.length; i++) {
+          vm[i] += t.getValue()[i] - (was == null ? 0 : was[i]); // by thread: one that ended meanwhile is left out
+        }
+      }
+      String figures = String.format("(per msg: jvm %4.0f us cpu (jit %3.0f, gc %3.0f, nats client %3.0f, posters %3.0f),"
+          + " servers %4.0f us cpu, %4.2f ctx switches, %4.2f read + %4.2f write calls; gc pauses %4d ms; other processes"
+          + " %4.2f cores", jvm / 1e3 / n, vm[0] / 1e3 / n, vm[1] / 1e3 / n, vm[2] / 1e3 / n, posterCpu.sum() / 1e3 / n,
+          servers / 1e3 / n, cs / n,
           (sys[0] - syscalls[0]) / n, (sys[1] - syscalls[1]) / n, gcMillis() - gcMillis, others);
       return figures + String.format("; sha-256 %.0f / %.0f us/MB before / after)", speedBefore,
           sha256MicrosPerMegabyte());
@@ -241,23 +253,27 @@ public final class JetStreamIngestLoad {
     }
 
     /**
-     * CPU time so far of this JVM's live JIT compiler threads and of its garbage collector threads
-     * (by thread name, from {@code /proc/self/task/<tid>/stat}, in ticks of 10 ms; a compiler
-     * thread that ends meanwhile takes its time with it), zeros elsewhere.
+     * CPU time so far of this JVM's live JIT compiler threads, its garbage collector threads and the
+     * log's NATS client threads (reader, writer, dispatchers: named after the store's connection),
+     * by thread id: {jit, gc, client} for each, only one of them set, from
+     * {@code /proc/self/task/<tid>/stat} in ticks of 10 ms; empty elsewhere.
      */
-    private static long[] vmThreadsCpuNanos() {
-      long[] jitGc = new long[2];
+    private static Map<Long, long[]> vmThreadsCpuNanos() {
+      Map<Long, long[]> out = new HashMap<>();
       try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
         tasks.forEach(t -> {
           try {
             String stat = Files.readString(t.resolve("stat"));
             String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-            if (name.startsWith("C1 ") || name.startsWith("C2 ")) {
-              jitGc[0] += ticks * 10_000_000L;
-            } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
-              jitGc[1] += ticks * 10_000_000L;
+            long nanos = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // utime, stime
+            int kind = name.startsWith("C1 ") || name.startsWith("C2 ") ? 0
+                : name.startsWith("GC Thread") || name.startsWith("G1 ") ? 1
+                : name.startsWith("atsync-inverter") ? 2 : -1;
+            if (kind >= 0) {
+              long[] v = new long[3];
+              v[kind] = nanos;
+              out.put(Long.parseLong(t.getFileName().toString()), v);
             }
           } catch (IOException | RuntimeException gone) {
             // the thread ended meanwhile
@@ -266,7 +282,7 @@ public final class JetStreamIngestLoad {
       } catch (IOException | RuntimeException noProc) {
         // not Linux: no figures
       }
-      return jitGc;
+      return out;
     }
 
     /**
