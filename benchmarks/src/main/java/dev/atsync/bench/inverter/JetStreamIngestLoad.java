@@ -56,15 +56,21 @@ import java.util.function.ToLongFunction;
  * <p>Each measurement runs 4 s on a stream of its own (after unmeasured runs of the ceiling, or of
  * the log, so the JIT has compiled the paths: on two cores the compiler otherwise takes much of
  * the first rows' CPU), and prints beside its rate the CPU time
- * per message of this JVM and of the nats-server processes (on a machine with few cores, CPU is
- * what limits the rate), this JVM's context switches per message (voluntary + involuntary,
- * from {@code /proc}; of the threads alive at its end and of the posters), its read and write
- * system calls per message ({@code /proc/self/io}: socket reads and writes) and the time the
- * garbage collectors paused it. Needs
+ * per message of this JVM (and of that, its JIT compiler, garbage collector, NATS client and poster
+ * threads') and of the
+ * nats-server processes (on a machine with few cores, CPU is what limits the rate), this JVM's
+ * context switches per message (voluntary + involuntary, from {@code /proc}; of the threads alive
+ * at its end and of the posters), its read and write system calls per message
+ * ({@code /proc/self/io}: socket reads and writes), the time the garbage collectors paused it,
+ * and how many cores the machine's other processes took meanwhile ({@code /proc/stat} less this
+ * JVM and the servers; on a shared machine, other sessions' work), and how long a fixed piece of
+ * work (SHA-256 of 256 KB) took on one core right before and right after the row. Needs
  * {@code nats-server} on PATH. Arguments (optional): {@code r1} and/or {@code r3} to run one of
- * the two, then {@code ceiling} or {@code log} to run only the raw ceiling or only the log rows.
+ * the two, then {@code ceiling} or {@code log} to run only the raw ceiling or only the log rows,
+ * and {@code repeat} to run, of the log rows, only four posters of batches of 100, six times in the
+ * same JVM.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.JetStreamIngestLoad [r1] [r3] [ceiling|log]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.atsync.bench.inverter.JetStreamIngestLoad [r1] [r3] [ceiling|log] [repeat]</pre>
  */
 public final class JetStreamIngestLoad {
   private static final long RUN_NANOS = TimeUnit.SECONDS.toNanos(4);
@@ -78,12 +84,14 @@ public final class JetStreamIngestLoad {
     List<String> which = new ArrayList<>();
     boolean ceilings = true;
     boolean logs = true;
+    boolean repeat = false;
     for (String a : args) {
       switch (a) {
         case "r1", "r3" -> which.add(a);
         case "ceiling" -> logs = false;
         case "log" -> ceilings = false;
-        default -> throw new IllegalArgumentException("r1, r3, ceiling or log, not " + a);
+        case "repeat" -> repeat = true;
+        default -> throw new IllegalArgumentException("r1, r3, ceiling, log or repeat, not " + a);
       }
     }
     if (which.isEmpty()) {
@@ -114,11 +122,18 @@ public final class JetStreamIngestLoad {
             log(servers, r, 16);
             batches(servers, r, 4);
           });
-          for (int posters : new int[] {1, 16, 64}) {
-            log(servers, r, posters);
+          if (repeat) {
+            // one JVM's figure again and again: a run-to-run spread that stays within one JVM is not its compilation's
+            for (int i = 0; i < 6; i++) {
+              batches(servers, r, 4);
+            }
+          } else {
+            for (int posters : new int[] {1, 16, 64}) {
+              log(servers, r, posters);
+            }
+            batches(servers, r, 1);
+            batches(servers, r, 4);
           }
-          batches(servers, r, 1);
-          batches(servers, r, 4);
         }
       }
     }
@@ -162,11 +177,19 @@ public final class JetStreamIngestLoad {
     private final long gcMillis = gcMillis();
     private final long[] syscalls = syscalls();
     private final Map<Long, Long> switches = threadSwitches();
+    private final double speedBefore = sha256MicrosPerMegabyte();
+    private final long machineBusy = machineBusyNanos();
+    private final Map<Long, long[]> vmCpu = vmThreadsCpuNanos();
+    private final long wallStart = System.nanoTime();
     /** The final counts of poster threads (started after this), by thread id, which end before the measurement does. */
     private final Map<Long, Long> posters = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The CPU time of the poster threads, each added as it ends (a thread's time ends with it). */
+    private final LongAdder posterCpu = new LongAdder();
+
     /** Called by a poster thread as its last act. */
     void posterEnds() {
+      posterCpu.add(Math.max(0, ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()));
       Path self = Path.of("/proc/thread-self/status");
       try (Stream<String> lines = Files.lines(self)) {
         lines.filter(l -> l.startsWith("Pid:")).findFirst()
@@ -186,10 +209,98 @@ public final class JetStreamIngestLoad {
       }
       double n = Math.max(1, messages);
       long[] sys = syscalls();
-      return String.format("(per msg: jvm %4.0f us cpu, servers %4.0f us cpu, %4.2f ctx switches, %4.2f read + %4.2f"
-          + " write calls; gc pauses %4d ms)", (jvmCpuNanos() - jvmCpu) / 1e3 / n,
-          (serverCpuNanos() - serverCpu) / 1e3 / n, cs / n, (sys[0] - syscalls[0]) / n, (sys[1] - syscalls[1]) / n,
-          gcMillis() - gcMillis);
+      long jvm = jvmCpuNanos() - jvmCpu;
+      long servers = serverCpuNanos() - serverCpu;
+      // what the rest of the machine (other sessions' builds and tests) took from the same cores meanwhile
+      double others = Math.max(0, machineBusyNanos() - machineBusy - jvm - servers) / (double) (System.nanoTime() - wallStart);
+      long[] vm = new long[3];
+      for (Map.Entry<Long, long[]> t : vmThreadsCpuNanos().entrySet()) {
+        long[] was = vmCpu.get(t.getKey());
+        for (int i = 0; i < vm.length; i++) {
+          vm[i] += t.getValue()[i] - (was == null ? 0 : was[i]); // by thread: one that ended meanwhile is left out
+        }
+      }
+      String figures = String.format("(per msg: jvm %4.0f us cpu (jit %3.0f, gc %3.0f, nats client %3.0f, posters %3.0f),"
+          + " servers %4.0f us cpu, %4.2f ctx switches, %4.2f read + %4.2f write calls; gc pauses %4d ms; other processes"
+          + " %4.2f cores", jvm / 1e3 / n, vm[0] / 1e3 / n, vm[1] / 1e3 / n, vm[2] / 1e3 / n, posterCpu.sum() / 1e3 / n,
+          servers / 1e3 / n, cs / n,
+          (sys[0] - syscalls[0]) / n, (sys[1] - syscalls[1]) / n, gcMillis() - gcMillis, others);
+      return figures + String.format("; sha-256 %.0f / %.0f us/MB before / after)", speedBefore,
+          sha256MicrosPerMegabyte());
+    }
+
+    /**
+     * How fast this machine's core runs a fixed piece of work now: the median of five timings of
+     * SHA-256 over 256 KB, in microseconds per megabyte. The same work taking longer between runs
+     * means the cores themselves were slower (a shared host), whatever the code measured.
+     */
+    static double sha256MicrosPerMegabyte() {
+      byte[] data = new byte[256 * 1024];
+      long[] t = new long[5];
+      try {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        for (int i = 0; i < t.length; i++) {
+          long start = System.nanoTime();
+          md.update(data);
+          data[i] = md.digest()[0];
+          t[i] = System.nanoTime() - start;
+        }
+      } catch (java.security.NoSuchAlgorithmException e) {
+        return 0;
+      }
+      java.util.Arrays.sort(t);
+      return t[2] / 1e3 * 4;
+    }
+
+    /**
+     * CPU time so far of this JVM's live JIT compiler threads, its garbage collector threads and the
+     * log's NATS client threads (reader, writer, dispatchers: named after the store's connection),
+     * by thread id: {jit, gc, client} for each, only one of them set, from
+     * {@code /proc/self/task/<tid>/stat} in ticks of 10 ms; empty elsewhere.
+     */
+    private static Map<Long, long[]> vmThreadsCpuNanos() {
+      Map<Long, long[]> out = new HashMap<>();
+      try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+        tasks.forEach(t -> {
+          try {
+            String stat = Files.readString(t.resolve("stat"));
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long nanos = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // utime, stime
+            int kind = name.startsWith("C1 ") || name.startsWith("C2 ") ? 0
+                : name.startsWith("GC Thread") || name.startsWith("G1 ") ? 1
+                : name.startsWith("atsync-inverter") ? 2 : -1;
+            if (kind >= 0) {
+              long[] v = new long[3];
+              v[kind] = nanos;
+              out.put(Long.parseLong(t.getFileName().toString()), v);
+            }
+          } catch (IOException | RuntimeException gone) {
+            // the thread ended meanwhile
+          }
+        });
+      } catch (IOException | RuntimeException noProc) {
+        // not Linux: no figures
+      }
+      return out;
+    }
+
+    /**
+     * CPU time every process on the machine used so far, plus what the hypervisor took (the
+     * {@code cpu} line of {@code /proc/stat}: user, nice, system and steal, in clock ticks of 10 ms;
+     * interrupt handling is left out, as it is mostly this run's own loopback traffic), 0 elsewhere.
+     */
+    private static long machineBusyNanos() {
+      try (Stream<String> lines = Files.lines(Path.of("/proc/stat"))) {
+        String[] f = lines.filter(l -> l.startsWith("cpu ")).findFirst().orElse("cpu").trim().split("\\s+");
+        long ticks = 0;
+        for (int i : new int[] {1, 2, 3, 8}) {
+          ticks += i < f.length ? Long.parseLong(f[i]) : 0;
+        }
+        return ticks * 10_000_000L;
+      } catch (IOException | RuntimeException noProc) {
+        return 0; // not Linux: no figure
+      }
     }
 
     /** This JVM's read and write system calls so far ({@code /proc/self/io}; zeros elsewhere). */
