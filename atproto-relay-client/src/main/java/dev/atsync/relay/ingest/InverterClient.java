@@ -58,9 +58,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Transport.</b> Requests go over Apache HttpClient's classic (blocking) API: the thread that
  * sends a request writes it and reads the answer itself, on a kept-alive connection with
  * {@code TCP_NODELAY}. The JDK's {@code java.net.http.HttpClient} hands each exchange between its
- * selector thread and an executor; between posts those threads sleep, and waking them cost 0.6-0.8
- * ms per idle post here (p50 0.82-0.92 ms against 0.15-0.22 ms for the same request from a
- * blocking client to a server that answers at once; benchmarks/README.md, issue 16 fourth round).
+ * selector thread and an executor, and between posts those threads sleep: against a server that
+ * answers at once, a post took 0.80-1.28 ms at p50 (p99 4.9-6.3 ms) through it, 0.31-0.62 ms (p99
+ * 2.0-2.8 ms) through this client, and 0.13-0.28 ms from a bare socket (benchmarks/README.md,
+ * "Issue 16, fourth round").
  * A kept-alive connection is not checked before reuse (that check is a 1 ms read); when it turns
  * out to have been closed by the server or a proxy meanwhile, the request is sent once more at
  * once on a new connection, before any backoff.

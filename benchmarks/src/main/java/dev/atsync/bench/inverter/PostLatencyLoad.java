@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  * {@link InverterClient#publish} through the client's worker thread (one hand-off more). Two loads:
  * idle (one post at a time, 5 ms apart) and paced at 100 posts/s; latency is measured from the
  * post's scheduled start, so a slow post delays the clock of the next (no coordinated omission).
+ * Then a forwarding PDS: {@code publish} once per event at 1,000 events/s without waiting for the
+ * answers ({@link #forwarding}).
  * Each line also gives the server's own timers over the run ({@link StageTimer}: mean and share
  * above 1, 2.5 and 5 ms): from the request body received to the events durable, and of that the
  * log's append (rev rule + commit), so what the network, the threads and the disk each cost, and
@@ -82,6 +84,7 @@ public final class PostLatencyLoad {
         run("bare socket, 100 posts/s", raw, 10, 1_000, server);
         run("InverterClient.postBatch, 100 posts/s", viaClient, 10, 1_000, server);
         run("InverterClient.publish, 100 posts/s", viaPublish, 10, 1_000, server);
+        forwarding(client, server);
       }
     }
     System.exit(0);
@@ -89,6 +92,48 @@ public final class PostLatencyLoad {
 
   interface Poster {
     void post(byte[] frame) throws Exception;
+  }
+
+  /**
+   * A PDS forwarding its firehose as it happens: {@link InverterClient#publish} called once per
+   * event at 1,000 events/s for 10 s, without waiting for the answers (the client coalesces what
+   * is queued while a request is in flight). Each event is timed from its schedule to its seq;
+   * the server's timer count says how many requests carried them.
+   */
+  static void forwarding(InverterClient client, List<StageTimer> server) throws Exception {
+    int rate = 1_000;
+    int n = 10 * rate;
+    byte[][] frames = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      frames[i] = InverterLoad.frame(InverterLoad.did(i % 50), 900).bytes();
+    }
+    long[] done = new long[n];
+    java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(n);
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    server.forEach(StageTimer::mark);
+    long period = TimeUnit.SECONDS.toNanos(1) / rate;
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      Pacing.until(Pacing.scheduled(start, period, i));
+      int k = i;
+      client.publish(frames[i]).whenComplete((seq, e) -> {
+        done[k] = System.nanoTime();
+        if (e != null) {
+          failed.incrementAndGet();
+        }
+        answered.countDown();
+      });
+    }
+    if (!answered.await(60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("not every event was answered within 60 s");
+    }
+    double seconds = (Arrays.stream(done).max().orElseThrow() - start) / 1e9;
+    for (int i = 0; i < n; i++) {
+      done[i] -= Pacing.scheduled(start, period, i);
+    }
+    System.out.printf("InverterClient.publish per event, 1,000 events/s, not waiting: %s; %,.0f events/s stored,"
+        + " %d failed (%s)%n", FanoutLoad.percentiles(done), n / seconds, failed.get(),
+        server.stream().map(StageTimer::since).collect(java.util.stream.Collectors.joining("; ")));
   }
 
   /**
