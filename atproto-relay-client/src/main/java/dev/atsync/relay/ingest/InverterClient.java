@@ -6,6 +6,7 @@ import dev.atsync.firehose.ingest.IngestProtocol;
 import dev.atsync.relay.RetryPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,15 +20,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSocket;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.DefaultManagedHttpClientConnection;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.impl.io.SocketHolder;
 import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
@@ -64,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * "Issue 16, fourth round").
  * A kept-alive connection is not checked before reuse (that check is a 1 ms read); when it turns
  * out to have been closed by the server or a proxy meanwhile, the request is sent once more at
- * once on a new connection, before any backoff.
+ * once on a new connection, before any backoff. Its connections never write headers or bytes to
+ * the log, whatever Apache's loggers are set to: they carry the token.
  */
 public final class InverterClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InverterClient.class);
@@ -102,6 +111,7 @@ public final class InverterClient implements AutoCloseable {
     Timeout answerTimeout = Timeout.of(b.requestTimeout);
     this.http = HttpClients.custom()
         .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+            .setConnectionFactory(UnloggedConnection::open)
             .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).setSoTimeout(answerTimeout).build())
             .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(Timeout.of(b.connectTimeout))
                 .setSocketTimeout(answerTimeout).setValidateAfterInactivity(TimeValue.NEG_ONE_MILLISECOND).build())
@@ -334,6 +344,48 @@ public final class InverterClient implements AutoCloseable {
           name -> Optional.ofNullable(r.getFirstHeader(name)).map(Header::getValue), clock.instant()).orElse(null);
       return new Answer(r.getCode(), answer, hint);
     });
+  }
+
+  /**
+   * A connection that never writes its messages to the log. Apache HttpClient logs every header,
+   * and with its wire log every byte, of a request once its {@code org.apache.hc.client5.http.headers}
+   * or {@code .wire} logger is at DEBUG (as it is when a whole application is), and this client's
+   * requests carry the ingest token; the JDK client logged nothing unless asked by a system
+   * property. So the two hooks that log headers do nothing here, and the socket is bound without
+   * the logging wrapper.
+   */
+  private static final class UnloggedConnection extends DefaultManagedHttpClientConnection {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private UnloggedConnection(String id) {
+      super(id);
+    }
+
+    static ManagedHttpClientConnection open(Socket socket) throws IOException {
+      UnloggedConnection c = new UnloggedConnection("atsync-ingest-" + IDS.incrementAndGet());
+      if (socket != null) c.bind(socket);
+      return c;
+    }
+
+    @Override
+    public void bind(Socket socket) throws IOException {
+      bind(new SocketHolder(socket));
+    }
+
+    @Override
+    public void bind(SSLSocket tls, Socket socket) throws IOException {
+      bind(new SocketHolder(tls, socket));
+    }
+
+    @Override
+    protected void onRequestSubmitted(ClassicHttpRequest request) {
+      // not logged: the Authorization header holds the token
+    }
+
+    @Override
+    protected void onResponseReceived(ClassicHttpResponse response) {
+      // not logged either, for the same reason as requests
+    }
   }
 
   /** Fails frames still queued, lets the in-flight request finish, and stops the worker. */

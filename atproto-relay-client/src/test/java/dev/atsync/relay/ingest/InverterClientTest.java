@@ -399,4 +399,25 @@ class InverterClientTest {
     }
     return head.toString();
   }
+
+  @Test
+  void theTokenNeverReachesTheLogEvenWithApachesHeaderAndWireLogsOn() throws Exception {
+    // the module's surefire configuration turns these on, as an application at DEBUG would
+    assertTrue(org.slf4j.LoggerFactory.getLogger("org.apache.hc.client5.http.headers").isDebugEnabled());
+    assertTrue(org.slf4j.LoggerFactory.getLogger("org.apache.hc.client5.http.wire").isDebugEnabled());
+    String token = "tok-3c1f9e7a5b";
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(logged, true, StandardCharsets.UTF_8));
+    try (InverterClient c = InverterClient.builder().baseUrl("http://127.0.0.1:" + server.getAddress().getPort())
+        .token(token).build()) {
+      assertEquals(List.of(100L), c.postBatch(frames(1)));
+      assertEquals(101L, c.publish(new byte[] {7}).get(10, TimeUnit.SECONDS));
+    } finally {
+      System.setErr(err);
+    }
+    assertTrue(auth.get(0).startsWith("Bearer " + token), "the token was sent");
+    String log = logged.toString(StandardCharsets.UTF_8);
+    assertFalse(log.contains(token), "the token was logged:\n" + log);
+  }
 }
