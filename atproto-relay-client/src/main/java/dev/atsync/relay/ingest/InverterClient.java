@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -30,6 +31,7 @@ import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.DefaultManagedHttpClientConnection;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
@@ -109,8 +111,10 @@ public final class InverterClient implements AutoCloseable {
     this.maxBatchBytes = b.maxBatchBytes;
     this.linger = b.linger;
     Timeout answerTimeout = Timeout.of(b.requestTimeout);
+    PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create();
+    if (b.sslContext != null) connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(b.sslContext));
     this.http = HttpClients.custom()
-        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+        .setConnectionManager(connections
             .setConnectionFactory(UnloggedConnection::open)
             .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).setSoTimeout(answerTimeout).build())
             .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(Timeout.of(b.connectTimeout))
@@ -419,6 +423,7 @@ public final class InverterClient implements AutoCloseable {
     private int maxBatchFrames = 100;
     private long maxBatchBytes = 4L << 20;
     private Duration linger = Duration.ZERO;
+    private SSLContext sslContext;
 
     private Builder() {}
 
@@ -434,6 +439,16 @@ public final class InverterClient implements AutoCloseable {
     public Builder token(String t) {
       if (t == null || t.isBlank() || t.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) throw new IllegalArgumentException("token must be visible ASCII");
       this.token = t;
+      return this;
+    }
+
+    /**
+     * The TLS context for an {@code https} base URL, for an inverter whose certificate the JDK's
+     * default trust store does not hold (a private CA); default: the JDK's default context. The
+     * host name is checked against the certificate either way.
+     */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "context");
       return this;
     }
 

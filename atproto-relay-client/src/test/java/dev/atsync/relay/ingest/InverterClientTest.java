@@ -420,4 +420,68 @@ class InverterClientTest {
     String log = logged.toString(StandardCharsets.UTF_8);
     assertFalse(log.contains(token), "the token was logged:\n" + log);
   }
+
+  @Test
+  void postsOverHttpsWithTheGivenTrustAndKeepsTheTokenOutOfTheLog(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    // a self-signed certificate for 127.0.0.1, made by the JDK's keytool
+    java.nio.file.Path store = dir.resolve("inverter.p12");
+    char[] pass = "changeit".toCharArray();
+    Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", "inverter", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
+        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+        "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+    String keytoolSaid = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, keytool.waitFor(), keytoolSaid);
+    java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(store)) {
+      keys.load(in, pass);
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, pass);
+    javax.net.ssl.SSLContext serverTls = javax.net.ssl.SSLContext.getInstance("TLS");
+    serverTls.init(kmf.getKeyManagers(), null, null);
+    java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    trusted.setCertificateEntry("inverter", keys.getCertificate("inverter"));
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trusted);
+    javax.net.ssl.SSLContext clientTls = javax.net.ssl.SSLContext.getInstance("TLS");
+    clientTls.init(null, tmf.getTrustManagers(), null);
+
+    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+        new InetSocketAddress("127.0.0.1", 0), 0);
+    https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(serverTls));
+    https.createContext("/events", ex -> {
+      byte[] body = ex.getRequestBody().readAllBytes();
+      auth.add(ex.getRequestHeaders().getFirst("Authorization"));
+      accept(ex, body, calls.incrementAndGet());
+    });
+    https.start();
+    String token = "tok-tls-8d2e4b6f01";
+    String url = "https://127.0.0.1:" + https.getAddress().getPort();
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(logged, true, StandardCharsets.UTF_8));
+    try {
+      try (InverterClient c = InverterClient.builder().baseUrl(url).token(token).sslContext(clientTls).build()) {
+        assertEquals(List.of(100L), c.postBatch(frames(1)));
+      }
+      // without that trust the certificate is refused: the context given is what let it through
+      try (InverterClient c = InverterClient.builder().baseUrl(url).token(token)
+          .retryPolicy(RetryPolicy.defaults().withMaxAttempts(1)).build()) {
+        IngestException e = assertThrows(IngestException.class, () -> c.postBatch(frames(1)));
+        assertEquals(IngestError.UNREACHABLE, e.error());
+        assertInstanceOf(javax.net.ssl.SSLException.class, e.getCause());
+      }
+    } finally {
+      System.setErr(err);
+      https.stop(0);
+    }
+    assertEquals(List.of("Bearer " + token), auth, "one request reached the handler, with the token");
+    String log = logged.toString(StandardCharsets.UTF_8);
+    assertFalse(log.contains(token), "the token was logged:\n" + log);
+  }
 }
